@@ -1,0 +1,43 @@
+"""One module per Titan task: each builds its body and checks it (`build_body`, `check_body`)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from ..errors import TitanValidationError
+from ..models import ModelSpec, Task
+from . import background_removal, color_guided, inpaint, outpaint, text_image, variation
+
+TASK_MODULES: dict[Task, ModuleType] = {
+    module.TASK: module for module in (text_image, inpaint, outpaint, variation, color_guided, background_removal)
+}
+
+
+def task_of(body: dict[str, Any]) -> Task:
+    """The task a body asks for, or a validation error naming taskType."""
+    try:
+        return Task(body.get("taskType"))
+    except ValueError:
+        raise TitanValidationError("taskType", body.get("taskType"), ", ".join(task.value for task in Task)) from None
+
+
+def check_supported(spec: ModelSpec, task: Task) -> None:
+    if not spec.supports(task):
+        raise TitanValidationError(
+            "task",
+            task.label,
+            ", ".join(t.label for t in Task if spec.supports(t)) + f" on {spec.name}",
+            problem="not supported by this model",
+            hint="pick another model",
+        )
+
+
+def validate_body(spec: ModelSpec, body: dict[str, Any]) -> Task:
+    """Check a whole request body against `spec`; the client and the emulator both call this."""
+    if not isinstance(body, dict):
+        raise TitanValidationError("body", type(body).__name__, "a JSON object")
+    task = task_of(body)
+    check_supported(spec, task)
+    TASK_MODULES[task].check_body(spec, body)
+    return task
