@@ -57,8 +57,10 @@ class TitanValidationError(TitanError, ValueError):
         self.allowed = allowed
         self.problem = problem
         self.hint = hint
-        shown = _show(value)
-        message = f"{field}: {problem + ' — ' if problem else ''}got {shown}; allowed: {allowed}."
+        said = [problem] if problem else []
+        if value is not None:
+            said.append(f"got {_show(value)}")
+        message = f"{field}: {' — '.join(said)}; allowed: {allowed}."
         if hint:
             message += f" {hint[0].upper()}{hint[1:]}."
         super().__init__(message, code="ValidationError")

@@ -45,7 +45,11 @@ def check_prompt(spec: ModelSpec, params: dict[str, Any], key: str, *, required:
     if key not in params:
         if required:
             raise TitanValidationError(
-                field, "nothing", f"1 to {spec.prompt_max} characters", problem="a prompt is required"
+                field,
+                None,
+                f"1 to {spec.prompt_max} characters",
+                problem="the prompt is empty",
+                hint="describe the image you want",
             )
         return
     value = params[key]

@@ -1,0 +1,62 @@
+"""Shared fixtures: a client on a recording mock engine, sample images, AWS isolation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from titan import TitanClient
+from titan.engines.base import FunctionEngine
+from titan.images import encode_png_b64
+
+
+def placeholder_response(model_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A Titan-shaped answer: grey PNGs of the requested size and count."""
+    config = body.get("imageGenerationConfig", {})
+    size = (config.get("width", 64), config.get("height", 64))
+    count = config.get("numberOfImages", 1)
+    return {"images": [encode_png_b64(Image.new("RGB", size, (90, 90, 90)))] * count, "error": None}
+
+
+@pytest.fixture
+def mock_engine() -> FunctionEngine:
+    return FunctionEngine(placeholder_response)
+
+
+@pytest.fixture
+def client(mock_engine: FunctionEngine) -> TitanClient:
+    """Titan v2 on a mock engine that records every body it is sent."""
+    return TitanClient(engine=mock_engine)
+
+
+@pytest.fixture
+def nova(mock_engine: FunctionEngine) -> TitanClient:
+    return TitanClient(engine=mock_engine, model_id="amazon.nova-canvas-v1:0")
+
+
+@pytest.fixture
+def photo() -> Image.Image:
+    """A 512×512 RGB test picture: a red square on a blue ground."""
+    image = Image.new("RGB", (512, 512), (40, 60, 160))
+    image.paste((200, 30, 30), (160, 160, 352, 352))
+    return image
+
+
+@pytest.fixture
+def square_mask() -> Image.Image:
+    """Titan mask for `photo`: black (change) over the red square, white elsewhere."""
+    mask = Image.new("L", (512, 512), 255)
+    mask.paste(0, (160, 160, 352, 352))
+    return mask
+
+
+@pytest.fixture(autouse=True)
+def no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """Tests never reach real AWS or read the developer's credentials."""
+    for name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
