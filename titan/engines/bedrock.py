@@ -193,7 +193,9 @@ def _translate_client_error(exc: Any, *, model_id: str, region: str) -> TitanErr
             **context,
         )
     if code == "ValidationException":
-        return _service_validation(message)
+        error = _service_validation(message)
+        error.code, error.request_id = code, request_id
+        return error
     if code in _THROTTLE_CODES:
         return TitanThrottledError(
             "Bedrock is throttling requests to this model (too many per minute for your account). "
