@@ -1,0 +1,24 @@
+# Titan Image Playground: slim Python base, non-root user, every option by environment.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    TITAN_HOST=0.0.0.0 \
+    TITAN_PORT=7860 \
+    TITAN_ENGINE=auto \
+    GRADIO_ANALYTICS_ENABLED=False
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+
+RUN useradd --create-home --uid 10001 playground && chown -R playground /app
+USER playground
+
+EXPOSE 7860
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"TITAN_PORT\", \"7860\")}/', timeout=4)"
+
+CMD ["python", "app.py"]
