@@ -19,6 +19,7 @@ from PIL import Image
 
 from .engines.base import Engine
 from .errors import TitanContentFilteredError, TitanServiceError, TitanValidationError
+from .families import Call, family_for
 from .images import ImageInput, decode_image_b64
 from .models import DEFAULT_MODEL_ID, ModelSpec, Task, get_model
 from .tasks import TASK_MODULES, check_supported, validate_body
@@ -28,7 +29,11 @@ ENGINE_NAMES = ("auto", "bedrock", "offline")
 
 @dataclass
 class GenerationResult:
-    """What a task call returns. `body` is exactly the JSON object sent to the engine."""
+    """What a task call returns.
+
+    `body` is the request in the Titan vocabulary; for the Titan family (Titan, Nova) it
+    is exactly the JSON object sent. `calls` lists what was really sent, per family.
+    """
 
     images: list[Image.Image]
     body: dict[str, Any]
@@ -40,6 +45,8 @@ class GenerationResult:
     mask_image: Image.Image | None = None
     elapsed_s: float = 0.0
     response: dict[str, Any] = field(default_factory=dict, repr=False)
+    calls: list[Call] = field(default_factory=list, repr=False)
+    """The invoke_model calls made: (model_id, exact body). For the Titan family, one call with `body`."""
 
     @property
     def seed(self) -> int | None:
@@ -221,16 +228,17 @@ class TitanClient:
 
     def invoke_body(self, body: dict[str, Any]) -> GenerationResult:
         """Validate and run a ready body (e.g. one restored from history)."""
-        task = validate_body(self.spec, body)
-        started = time.perf_counter()
-        response = self.engine.invoke(self.model_id, body)
-        return _result(task, body, response, self, time.perf_counter() - started)
+        return self._send(validate_body(self.spec, body), body)
 
     def _run(self, task: Task, *args: Any, **kwargs: Any) -> GenerationResult:
-        body = self.build_body(task, *args, **kwargs)
+        return self._send(task, self.build_body(task, *args, **kwargs))
+
+    def _send(self, task: Task, body: dict[str, Any]) -> GenerationResult:
         started = time.perf_counter()
-        response = self.engine.invoke(self.model_id, body)
-        return _result(task, body, response, self, time.perf_counter() - started)
+        response, calls = family_for(self.spec).invoke(self.engine, self.spec, task, body)
+        result = _result(task, body, response, self, time.perf_counter() - started)
+        result.calls = calls
+        return result
 
 
 def _result(
