@@ -20,7 +20,7 @@ from PIL import Image
 from .engines.base import Engine
 from .errors import TitanContentFilteredError, TitanServiceError, TitanValidationError
 from .families import Call, family_for
-from .images import ImageInput, decode_image_b64
+from .images import ImageInput, decode_b64, decode_image_b64, load_image
 from .models import DEFAULT_MODEL_ID, ModelSpec, Task, get_model
 from .tasks import TASK_MODULES, check_supported, validate_body
 
@@ -36,6 +36,8 @@ class GenerationResult:
     """
 
     images: list[Image.Image]
+    raw_images: list[bytes]
+    """The PNG bytes exactly as the model returned them (saved to history unchanged)."""
     body: dict[str, Any]
     task: Task
     model_id: str
@@ -51,6 +53,14 @@ class GenerationResult:
     @property
     def seed(self) -> int | None:
         return self.body.get("imageGenerationConfig", {}).get("seed")
+
+    @property
+    def image_seeds(self) -> list[int | None]:
+        """Each image's own seed when the engine reports it (offline, Stability), else the request's."""
+        seeds = self.response.get("seeds")
+        if isinstance(seeds, list) and len(seeds) == len(self.images):
+            return seeds
+        return [self.seed] * len(self.images)
 
     @property
     def partial(self) -> bool:
@@ -257,10 +267,12 @@ def _result(
                 billed=None,
             )
         raise TitanServiceError("The model returned no images and no reason; try again.")
-    images = [decode_image_b64(data, field="response image") for data in encoded]
+    raw_images = [decode_b64(data, field="response image") for data in encoded]
+    images = [load_image(raw, field="response image") for raw in raw_images]
     mask = response.get("maskImage")
     return GenerationResult(
         images=images,
+        raw_images=raw_images,
         body=body,
         task=task,
         model_id=client.model_id,

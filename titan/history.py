@@ -1,0 +1,449 @@
+"""History: every generated image is stored, with its exact request, before it is shown.
+
+A run is one task call. It is stored as files under a key prefix per user:
+
+    users/<user>/runs/<run_id>/run.json         the request (images as file references), model,
+                                                engine, region, time, cost, each image's seed
+    users/<user>/runs/<run_id>/output_<i>.png   the model's PNG bytes unchanged, plus iTXt metadata
+    users/<user>/runs/<run_id>/inputs/<n>.png   every input image and mask the request used
+
+so a run can be repeated exactly (`History.restore_body`) and any PNG the app made can be
+dropped back in to restore its settings (`read_png_metadata`). Stores are plain blob
+stores: a local folder (default) or S3 (any S3-compatible server). Outputs are written
+before run.json, and run.json last and atomically, so a crash never leaves a half run
+visible, and nothing already returned by the model is lost.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import json
+import os
+import re
+import secrets
+import struct
+import tempfile
+import zipfile
+import zlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from PIL import Image
+
+from .errors import TitanError, TitanValidationError
+from .models import Task, get_model
+from .requests import estimate_cost
+
+METADATA_KEY = "titan:run"
+_IMAGE_KEYS = ("image", "maskImage", "conditionImage", "referenceImage")
+_SAFE_USER = re.compile(r"[^A-Za-z0-9_.@-]")
+
+
+class HistoryError(TitanError):
+    """A history store could not be read or written (disk full, S3 denied, run missing)."""
+
+
+# --- blob stores ------------------------------------------------------------------------
+
+
+class BlobStore(Protocol):
+    """Where history files live: keys are "/"-separated paths."""
+
+    def put(self, key: str, data: bytes) -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def keys(self, prefix: str) -> list[str]: ...
+    def delete(self, key: str) -> None: ...
+    def local_path(self, key: str) -> Path:
+        """A local file with the key's bytes (the store's own file, or a cached copy)."""
+        ...
+
+
+class LocalBlobStore:
+    """A folder on disk. Writes go to a temporary file and are renamed into place."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+
+    def describe(self) -> str:
+        return str(self.root)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise HistoryError(f"Refused a history key outside the store: {key!r}")
+        return path
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=".tmp-") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError as exc:
+            raise HistoryError(f"Not in history: {key}") from exc
+
+    def keys(self, prefix: str) -> list[str]:
+        base = self._path(prefix) if prefix else self.root
+        if not base.exists():
+            return []
+        return sorted(
+            path.relative_to(self.root).as_posix()
+            for path in base.rglob("*")
+            if path.is_file() and not path.name.startswith(".tmp-")
+        )
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def local_path(self, key: str) -> Path:
+        return self._path(key)
+
+
+class S3BlobStore:
+    """An S3 bucket/prefix through boto3; files shown in the UI are cached locally."""
+
+    def __init__(self, url: str, *, client: Any = None, cache_dir: str | os.PathLike | None = None) -> None:
+        if not url.startswith("s3://"):
+            raise TitanValidationError("history", url, "s3://bucket/prefix")
+        bucket, _, prefix = url[5:].partition("/")
+        self.bucket, self.prefix = bucket, prefix.strip("/")
+        self.url = url
+        if client is None:
+            import boto3
+
+            client = boto3.client("s3")
+        self.client = client
+        self.cache = Path(cache_dir or tempfile.mkdtemp(prefix="titan-s3-cache-"))
+
+    def describe(self) -> str:
+        return self.url
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def put(self, key: str, data: bytes) -> None:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+        except Exception as exc:
+            raise HistoryError(
+                f"Could not save to {self.url}: {type(exc).__name__}. Check the bucket and IAM."
+            ) from exc
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+        except Exception as exc:
+            raise HistoryError(f"Not in history: {key}") from exc
+
+    def keys(self, prefix: str) -> list[str]:
+        found: list[str] = []
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
+                found += [item["Key"][strip:] for item in page.get("Contents", [])]
+        except Exception as exc:
+            raise HistoryError(f"Could not list {self.url}: {type(exc).__name__}.") from exc
+        return sorted(found)
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        (self.cache / key).unlink(missing_ok=True)
+
+    def local_path(self, key: str) -> Path:
+        path = self.cache / key
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(self.get(key))
+        return path
+
+
+def open_store(location: str | os.PathLike, *, s3_client: Any = None) -> BlobStore:
+    """A local folder, or an S3 store for "s3://bucket/prefix"."""
+    text = str(location)
+    if text.startswith("s3://"):
+        return S3BlobStore(text, client=s3_client)
+    return LocalBlobStore(text)
+
+
+def default_history_dir() -> Path:
+    """Under the user's data dir, e.g. ~/.local/share/titan-playground/history."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("titan-playground")) / "history"
+
+
+# --- runs -------------------------------------------------------------------------------
+
+
+@dataclass
+class OutputImage:
+    file: str
+    seed: int | None
+    batch_index: int
+
+
+@dataclass
+class Run:
+    """One stored task call."""
+
+    run_id: str
+    user: str
+    created: str
+    task: str
+    model_id: str
+    engine: str
+    region: str | None
+    request: dict[str, Any]  # the body with images replaced by "@inputs/<name>.png"
+    outputs: list[OutputImage]
+    cost_usd: float
+    note: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def prompt(self) -> str:
+        params = self.request.get(Task(self.task).params_key, {})
+        return params.get("text", "")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Run:
+        data = dict(data)
+        data["outputs"] = [OutputImage(**item) for item in data.get("outputs", [])]
+        return cls(**data)
+
+
+class History:
+    """Saves and finds runs in a blob store. Each user sees only their own runs."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self.store = store
+
+    # writing
+
+    def save(self, result: Any, *, user: str | None = None, region: str | None = None) -> Run:
+        """Store a `GenerationResult`: inputs, outputs (with metadata), then run.json."""
+        user = safe_user(user)
+        run_id = new_run_id()
+        prefix = _run_prefix(user, run_id)
+        request, inputs = split_images(result.body)
+        for name, data in inputs.items():
+            self.store.put(f"{prefix}/{name}", data)
+        seeds = list(getattr(result, "image_seeds", None) or [result.seed] * len(result.raw_images))
+        run = Run(
+            run_id=run_id,
+            user=user,
+            created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            task=result.task.value,
+            model_id=result.model_id,
+            engine=result.engine,
+            region=region,
+            request=request,
+            outputs=[OutputImage(f"output_{i}.png", seeds[i], i) for i in range(len(result.raw_images))],
+            cost_usd=run_cost(result),
+            note=result.error,
+        )
+        for output, raw in zip(run.outputs, result.raw_images, strict=True):
+            self.store.put(f"{prefix}/{output.file}", with_metadata(raw, output_metadata(run, output)))
+        self.store.put(f"{prefix}/run.json", json.dumps(run.to_json(), indent=1).encode())
+        return run
+
+    def delete(self, user: str | None, run_id: str) -> None:
+        prefix = _run_prefix(safe_user(user), _checked_id(run_id))
+        for key in self.store.keys(prefix):
+            self.store.delete(key)
+
+    # reading
+
+    def runs(self, user: str | None, *, task: str | None = None, query: str = "", limit: int = 200) -> list[Run]:
+        """Newest first; `task` filters by task type, `query` searches prompts (case-insensitive)."""
+        user = safe_user(user)
+        ids = sorted({key.split("/")[3] for key in self.store.keys(f"users/{user}/runs/") if key.endswith("run.json")})
+        found: list[Run] = []
+        for run_id in reversed(ids):
+            run = self.get(user, run_id)
+            if task and run.task != task:
+                continue
+            if query and query.lower() not in json.dumps(run.request).lower():
+                continue
+            found.append(run)
+            if len(found) >= limit:
+                break
+        return found
+
+    def get(self, user: str | None, run_id: str) -> Run:
+        data = self.store.get(f"{_run_prefix(safe_user(user), _checked_id(run_id))}/run.json")
+        return Run.from_json(json.loads(data))
+
+    def output_path(self, run: Run, index: int) -> Path:
+        return self.store.local_path(f"{_run_prefix(run.user, run.run_id)}/{run.outputs[index].file}")
+
+    def input_path(self, run: Run, name: str) -> Path:
+        return self.store.local_path(f"{_run_prefix(run.user, run.run_id)}/inputs/{name}")
+
+    def restore_body(self, run: Run) -> dict[str, Any]:
+        """The exact body that was sent, input images read back from the store."""
+        prefix = _run_prefix(run.user, run.run_id)
+        return join_images(run.request, lambda ref: self.store.get(f"{prefix}/{ref}"))
+
+    def zip(self, user: str | None, run_ids: list[str]) -> bytes:
+        """A ZIP of the chosen runs: their outputs and run.json, one folder per run."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            for run_id in run_ids:
+                run = self.get(user, run_id)
+                prefix = _run_prefix(run.user, run.run_id)
+                archive.writestr(f"{run_id}/run.json", json.dumps(run.to_json(), indent=1))
+                for output in run.outputs:
+                    archive.writestr(f"{run_id}/{output.file}", self.store.get(f"{prefix}/{output.file}"))
+        return buffer.getvalue()
+
+
+def safe_user(user: str | None) -> str:
+    """A user name usable in keys; no name means the single local user."""
+    cleaned = _SAFE_USER.sub("_", (user or "local").strip())[:64]
+    return cleaned if cleaned.strip("._") else "local"
+
+
+def new_run_id() -> str:
+    """Sortable by time, unique across sessions: 20261126T101500123456-3f9a1c."""
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(3)
+
+
+def _checked_id(run_id: str) -> str:
+    if not re.fullmatch(r"[0-9T]{21}-[0-9a-f]{6}", run_id or ""):
+        raise HistoryError(f"Not a history run id: {run_id!r}")
+    return run_id
+
+
+def _run_prefix(user: str, run_id: str) -> str:
+    return f"users/{user}/runs/{run_id}"
+
+
+def run_cost(result: Any) -> float:
+    """What the run cost on Bedrock (0 offline): images returned × price per image."""
+    if result.engine != "bedrock":
+        return 0.0
+    config = result.body.get("imageGenerationConfig", {})
+    width, height = config.get("width"), config.get("height")
+    if not (width and height) and result.images:
+        width, height = result.images[0].size
+    return estimate_cost(
+        get_model(result.model_id),
+        result.task,
+        number_of_images=len(result.raw_images),
+        quality=config.get("quality", "standard"),
+        width=width or 1024,
+        height=height or 1024,
+    )
+
+
+# --- images out of and back into bodies -------------------------------------------------
+
+
+def split_images(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """(body with each base64 image replaced by "@inputs/<name>.png", {path: bytes})."""
+    files: dict[str, bytes] = {}
+    request: dict[str, Any] = {}
+    for key, value in body.items():
+        if not isinstance(value, dict):
+            request[key] = value
+            continue
+        params = dict(value)
+        for name in _IMAGE_KEYS:
+            if isinstance(params.get(name), str):
+                path = f"inputs/{name}.png"
+                files[path] = base64.b64decode(params[name])
+                params[name] = "@" + path
+        if isinstance(params.get("images"), list):
+            paths = [f"inputs/images_{i}.png" for i in range(len(params["images"]))]
+            for path, data in zip(paths, params["images"], strict=True):
+                files[path] = base64.b64decode(data)
+            params["images"] = ["@" + path for path in paths]
+        request[key] = params
+    return request, files
+
+
+def join_images(request: dict[str, Any], read: Any) -> dict[str, Any]:
+    """Inverse of `split_images`: `read(path) -> bytes` supplies each referenced file."""
+
+    def restore(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("@inputs/"):
+            return base64.b64encode(read(value[1:])).decode("ascii")
+        if isinstance(value, list):
+            return [restore(item) for item in value]
+        if isinstance(value, dict):
+            return {key: restore(item) for key, item in value.items()}
+        return value
+
+    return restore(request)
+
+
+# --- PNG metadata -----------------------------------------------------------------------
+
+
+def output_metadata(run: Run, output: OutputImage) -> dict[str, str]:
+    """What each stored PNG carries: enough to restore every setting of its run."""
+    summary = {
+        "run_id": run.run_id,
+        "created": run.created,
+        "task": run.task,
+        "model_id": run.model_id,
+        "engine": run.engine,
+        "region": run.region,
+        "seed": output.seed,
+        "batch_index": output.batch_index,
+        "cost_usd": run.cost_usd,
+        "request": run.request,
+    }
+    return {METADATA_KEY: json.dumps(summary)}
+
+
+def with_metadata(png: bytes, text: dict[str, str]) -> bytes:
+    """The same PNG with iTXt chunks added before IEND; pixels and other chunks untouched.
+
+    Non-PNG bytes (a JPEG answer) are converted to PNG first.
+    """
+    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+        buffer = io.BytesIO()
+        Image.open(io.BytesIO(png)).save(buffer, format="PNG")
+        png = buffer.getvalue()
+    end = png.rfind(b"IEND") - 4
+    chunks = b"".join(_itxt_chunk(key, value) for key, value in text.items())
+    return png[:end] + chunks + png[end:]
+
+
+def _itxt_chunk(keyword: str, text: str) -> bytes:
+    data = keyword.encode("latin-1") + b"\0\0\0" + b"\0\0" + text.encode("utf-8")
+    return struct.pack(">I", len(data)) + b"iTXt" + data + struct.pack(">I", zlib.crc32(b"iTXt" + data) & 0xFFFFFFFF)
+
+
+def read_png_metadata(source: str | os.PathLike | bytes | Image.Image) -> dict[str, Any] | None:
+    """The run summary stored in a PNG this app made, or None for any other image."""
+    try:
+        image = (
+            source
+            if isinstance(source, Image.Image)
+            else Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        )
+        raw = getattr(image, "text", {}).get(METADATA_KEY) or image.info.get(METADATA_KEY)
+    except Exception:
+        return None
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and "request" in data else None
