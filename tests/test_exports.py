@@ -18,5 +18,5 @@ def test_public_names_are_exactly_all() -> None:
 
 def test_every_error_is_a_titan_error() -> None:
     errors = [getattr(titan, name) for name in titan.__all__ if name.endswith("Error")]
-    assert len(errors) == 10
+    assert len(errors) == 11
     assert all(issubclass(error, titan.TitanError) for error in errors)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .client import GenerationResult, TitanClient
 from .errors import (
     TitanAccessDeniedError,
+    TitanBudgetError,
     TitanContentFilteredError,
     TitanCredentialsError,
     TitanEngineUnavailableError,
@@ -30,6 +31,7 @@ __all__ = [
     "ModelSpec",
     "Task",
     "TitanAccessDeniedError",
+    "TitanBudgetError",
     "TitanClient",
     "TitanContentFilteredError",
     "TitanCredentialsError",

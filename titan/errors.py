@@ -12,7 +12,8 @@ who does not read stack traces and says what to do next.
     ├── TitanThrottledError         still throttled after boto3's retries
     ├── TitanTimeoutError           the model or the connection took too long
     ├── TitanServiceError           the service failed (5xx, model not ready, malformed answer)
-    └── TitanEngineUnavailableError the chosen engine cannot do this (e.g. mask prompts offline)
+    ├── TitanEngineUnavailableError the chosen engine cannot do this (e.g. mask prompts offline)
+    └── TitanBudgetError            the request would pass the daily or session spending limit
 
 Foreign errors (botocore, HTTP) are translated in exactly one place per engine and raised
 `from` the original, so no botocore type leaves `titan`.
@@ -113,6 +114,10 @@ class TitanServiceError(TitanError):
 
 class TitanEngineUnavailableError(TitanError):
     """The chosen engine cannot serve this request (missing package, unsupported feature)."""
+
+
+class TitanBudgetError(TitanError):
+    """Refused before sending: the request's estimated cost would pass a spending limit."""
 
 
 def _show(value: Any) -> str:

@@ -184,3 +184,26 @@ def pad_for_outpaint(
     mask = Image.new("L", (width, height), KEEP)
     mask.paste(CHANGE, (left, top, left + source.width, top + source.height))
     return canvas, mask
+
+
+def fit_image(
+    image: ImageInput, *, max_side: int, min_side: int = 1, max_pixels: int | None = None, field: str = "image"
+):
+    """Scale an input so every side is within [min_side, max_side] (and under `max_pixels`).
+
+    Returns (RGB image, notice or None); the notice tells the person what changed, e.g.
+    "image was 4032×3024; scaled to 1408×1056 (Titan's limit is 1408 px a side)".
+    """
+    source = prepare_input(image, field=field)
+    width, height = source.size
+    scale = min(1.0, max_side / max(width, height))
+    if max_pixels and width * height * scale * scale >= max_pixels:
+        scale = min(scale, (max_pixels / (width * height)) ** 0.5 * 0.999)
+    if min(width, height) * scale < min_side:
+        scale = min_side / min(width, height)
+    if abs(scale - 1.0) < 1e-9:
+        return source, None
+    size = (max(min_side, round(width * scale)), max(min_side, round(height * scale)))
+    resized = source.resize(size, Image.LANCZOS)
+    verb = "reduced" if scale < 1 else "enlarged"
+    return resized, f"{field} was {width}×{height} px; {verb} to {size[0]}×{size[1]} px to fit the model's limits"

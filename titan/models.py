@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Task(StrEnum):
@@ -197,6 +198,15 @@ class ModelSpec:
         if self.size_rule:
             return self.size_rule.describe()
         return ", ".join(f"{w}×{h}" for w, h in self.sizes)
+
+    def fit_input(self, image: Any, *, field: str = "image") -> tuple[Any, str | None]:
+        """`image` scaled into this model's input limits, with a notice when it changed."""
+        from .images import fit_image
+
+        max_pixels = self.size_rule.max_pixels if self.size_rule else None
+        return fit_image(
+            image, max_side=self.max_input_side, min_side=self.min_input_side, max_pixels=max_pixels, field=field
+        )
 
     def price_per_image(self, quality: str, width: int, height: int) -> float:
         """USD for one image of this size and quality (the largest tier applies beyond the table)."""

@@ -96,7 +96,7 @@ def check_image(spec: ModelSpec, value: Any, *, field: str) -> Image.Image:
             field,
             f"{image.width}×{image.height} px",
             f"each side {low}–{high} px for {spec.name}",
-            hint="resize the image (titan.fit_image does it) or crop it",
+            hint="resize or crop it (get_model(model_id).fit_input(image) scales it for you)",
         )
     if not spec.accepts_transparency and _has_alpha(image):
         raise TitanValidationError(field, "transparent pixels", f"an opaque image for {spec.name}")
