@@ -1,5 +1,7 @@
 """The Bedrock engine: boto3 `bedrock-runtime` `invoke_model`, and the one place where
-botocore's errors become `TitanError`s.
+botocore's errors become `TitanError`s. `BedrockControlPlane` asks the `bedrock` control
+plane which image models the account can use (for `titan.lifecycle`) through the same
+translation.
 
 The emulator is reached through this same engine: boto3 honours
 `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, or pass `endpoint_url`.
@@ -26,7 +28,7 @@ from ..errors import (
 
 #: AWS recommends raising the SDK's 60 s read timeout for image models.
 DEFAULT_READ_TIMEOUT = 300
-DEFAULT_MAX_ATTEMPTS = 4
+DEFAULT_MAX_ATTEMPTS = 4  # in total, first try included (botocore: total_max_attempts)
 FALLBACK_REGION = "us-east-1"
 
 _CREDENTIAL_CODES = {
@@ -94,7 +96,7 @@ class BedrockEngine:
                 config = Config(
                     read_timeout=self.read_timeout,
                     connect_timeout=10,
-                    retries={"mode": "standard", "max_attempts": self.max_attempts},
+                    retries={"mode": "standard", "total_max_attempts": self.max_attempts},
                     user_agent_extra="titan-image-playground",
                 )
                 self._client = self._session().client(
@@ -126,6 +128,74 @@ class BedrockEngine:
         if not isinstance(payload, dict):
             raise TitanServiceError(f"Bedrock answered {model_id} with an unexpected {type(payload).__name__}.")
         return payload
+
+
+#: The control plane is asked while the app starts: wait briefly, never retry.
+CONTROL_PLANE_TIMEOUT = 2.0
+AVAILABILITY_OPERATION = "GetFoundationModelAvailability"
+
+
+class BedrockControlPlane:
+    """boto3 `bedrock` (the control plane): the account's image models and their availability.
+
+    Short connect/read timeouts and a single attempt, because `titan.lifecycle` asks at
+    start-up and must not hang on it. Every failure leaves as a `TitanError`.
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str | None = None,
+        profile: str | None = None,
+        endpoint_url: str | None = None,
+        timeout: float = CONTROL_PLANE_TIMEOUT,
+    ) -> None:
+        self._runtime = BedrockEngine(region=region, profile=profile)  # shares the session and region rules
+        self.endpoint_url = endpoint_url
+        self.timeout = timeout
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def region(self) -> str:
+        return self._runtime.region
+
+    def client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                from botocore.config import Config
+
+                config = Config(
+                    connect_timeout=self.timeout,
+                    read_timeout=self.timeout,
+                    retries={"mode": "standard", "total_max_attempts": 1},
+                    user_agent_extra="titan-image-playground",
+                )
+                self._client = self._runtime._session().client(
+                    "bedrock", region_name=self.region, endpoint_url=self.endpoint_url, config=config
+                )
+            return self._client
+
+    def image_models(self) -> list[dict[str, Any]]:
+        """`list_foundation_models(byOutputModality="IMAGE")`'s model summaries."""
+        return self._call("list_foundation_models", byOutputModality="IMAGE").get("modelSummaries", [])
+
+    def has_availability(self) -> bool:
+        """Whether this botocore knows `get_foundation_model_availability` (newer SDKs only)."""
+        return AVAILABILITY_OPERATION in self.client().meta.service_model.operation_names
+
+    def availability(self, model_id: str) -> dict[str, Any]:
+        """agreementAvailability, authorizationStatus, entitlementAvailability, regionAvailability."""
+        answer = self._call("get_foundation_model_availability", modelId=model_id)
+        return {key: value for key, value in answer.items() if key != "ResponseMetadata"}
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return getattr(self.client(), operation)(**kwargs)
+        except TitanError:
+            raise
+        except Exception as exc:
+            raise translate_error(exc, model_id=kwargs.get("modelId", "the model list"), region=self.region) from exc
 
 
 def translate_error(exc: Exception, *, model_id: str, region: str) -> TitanError:
@@ -210,10 +280,9 @@ def _translate_client_error(exc: Any, *, model_id: str, region: str) -> TitanErr
 
 
 def _model_unavailable(model_id: str, region: str, message: str, **context: Any) -> TitanModelUnavailableError:
-    from ..models import MODELS
+    from ..lifecycle import suggest_replacement  # reads only what is cached: no call from an error path
 
-    spec = MODELS.get(model_id)
-    suggestion = spec.replacement if spec else None
+    suggestion = suggest_replacement(model_id, region=region)
     lowered = message.lower()
     if "end of its life" in lowered:
         reason = f"{model_id} has been retired by AWS and can no longer be called"
