@@ -10,6 +10,7 @@ limits before anything is sent, hands it to the engine, and decodes the answer.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from PIL import Image
 from .engines.base import Engine
 from .errors import TitanContentFilteredError, TitanServiceError, TitanValidationError
 from .families import Call, family_for
-from .images import ImageInput, decode_b64, decode_image_b64, load_image
+from .images import ImageInput, check_image_bytes, decode_b64, decode_image_b64, load_image
 from .models import DEFAULT_MODEL_ID, ModelSpec, Task, get_model
 from .tasks import TASK_MODULES, check_supported, validate_body
 
@@ -35,7 +36,6 @@ class GenerationResult:
     is exactly the JSON object sent. `calls` lists what was really sent, per family.
     """
 
-    images: list[Image.Image]
     raw_images: list[bytes]
     """The PNG bytes exactly as the model returned them (saved to history unchanged)."""
     body: dict[str, Any]
@@ -50,6 +50,11 @@ class GenerationResult:
     calls: list[Call] = field(default_factory=list, repr=False)
     """The invoke_model calls made: (model_id, exact body). For the Titan family, one call with `body`."""
 
+    @functools.cached_property
+    def images(self) -> list[Image.Image]:
+        """The images as PIL, decoded on first use (saving to history needs only the bytes)."""
+        return [load_image(raw, field="response image") for raw in self.raw_images]
+
     @property
     def seed(self) -> int | None:
         return self.body.get("imageGenerationConfig", {}).get("seed")
@@ -58,14 +63,14 @@ class GenerationResult:
     def image_seeds(self) -> list[int | None]:
         """Each image's own seed when the engine reports it (offline, Stability), else the request's."""
         seeds = self.response.get("seeds")
-        if isinstance(seeds, list) and len(seeds) == len(self.images):
+        if isinstance(seeds, list) and len(seeds) == len(self.raw_images):
             return seeds
-        return [self.seed] * len(self.images)
+        return [self.seed] * len(self.raw_images)
 
     @property
     def partial(self) -> bool:
         """True when the model returned fewer images than asked (some were filtered)."""
-        return len(self.images) < self.requested
+        return len(self.raw_images) < self.requested
 
 
 class TitanClient:
@@ -268,17 +273,17 @@ def _result(
             )
         raise TitanServiceError("The model returned no images and no reason; try again.")
     raw_images = [decode_b64(data, field="response image") for data in encoded]
-    images = [load_image(raw, field="response image") for raw in raw_images]
+    for raw in raw_images:
+        check_image_bytes(raw, field="response image")
     mask = response.get("maskImage")
     return GenerationResult(
-        images=images,
         raw_images=raw_images,
         body=body,
         task=task,
         model_id=client.model_id,
         engine=client.engine.name,
         requested=requested,
-        error=_partial_note(error, len(images), requested),
+        error=_partial_note(error, len(raw_images), requested),
         mask_image=decode_image_b64(mask, field="maskImage") if mask else None,
         elapsed_s=elapsed,
         response={key: value for key, value in response.items() if key not in ("images", "maskImage")},

@@ -87,6 +87,18 @@ def _open_bytes(data: bytes, field: str) -> Image.Image:
     return ImageOps.exif_transpose(image)
 
 
+def check_image_bytes(data: bytes, *, field: str = "image") -> None:
+    """Cheap check that `data` is a PNG/JPEG/WebP: reads the header, decodes no pixels."""
+    try:
+        image = Image.open(io.BytesIO(data))
+    except Exception as exc:
+        raise TitanValidationError(
+            field, f"{len(data)} bytes", "a PNG, JPEG or WebP image", problem="not a readable image"
+        ) from exc
+    if image.format not in ACCEPTED_FORMATS:
+        raise TitanValidationError(field, image.format or "unknown format", "PNG, JPEG or WebP")
+
+
 def to_rgb(image: Image.Image, *, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
     """8-bit RGB for any mode: alpha composited on `background`, 16-bit scaled, CMYK converted."""
     if image.mode == "RGB":
