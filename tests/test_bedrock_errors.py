@@ -84,7 +84,9 @@ def test_retired_model_suggests_a_replacement(engine) -> None:
     error = call_with_error(
         engine, "ResourceNotFoundException", "This model version has reached the end of its life", 404
     )
-    assert error.suggestion == "amazon.nova-canvas-v1:0" and "Switch to amazon.nova-canvas-v1:0" in str(error)
+    # Nova Canvas is past its end of life too, so the suggestion is the first active model: Stability.
+    assert error.suggestion == "stability.stable-image-core-v1:1"
+    assert "Switch to stability.stable-image-core-v1:1" in str(error)
 
 
 def test_content_filter_says_input_and_unbilled(engine) -> None:

@@ -58,3 +58,15 @@ def test_prompt_advice() -> None:
     assert len(prompt_warnings("a beach with no people", "without clouds")) == 2
     assert prompt_warnings("a quiet beach", "people, clouds") == []
     assert "English" in prompt_warnings("海辺の静かな夕暮れの風景")[0]
+
+
+def test_body_cost_prices_by_the_serving_service(client: TitanClient, photo, square_mask) -> None:
+    from titan.models import get_model
+    from titan.requests import body_cost
+
+    inpaint = client.inpaint(photo, mask_image=square_mask, text="an apple", number_of_images=2).body
+    assert body_cost(TITAN_V2, Task.INPAINTING, inpaint) == 0.016  # 512×512 input: the small tier, twice
+    core = get_model("stability.stable-image-core-v1:1")
+    conditioned = {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "a", "conditionImage": "x"}}
+    assert body_cost(core, Task.TEXT_IMAGE, {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "a"}}) == 0.04
+    assert body_cost(core, Task.TEXT_IMAGE, conditioned) == 0.07  # served by control-sketch

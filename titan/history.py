@@ -35,7 +35,7 @@ from PIL import Image
 
 from .errors import TitanError, TitanValidationError
 from .models import Task, get_model
-from .requests import estimate_cost
+from .requests import body_cost
 
 METADATA_KEY = "titan:run"
 _IMAGE_KEYS = ("image", "maskImage", "conditionImage", "referenceImage")
@@ -332,21 +332,10 @@ def _run_prefix(user: str, run_id: str) -> str:
 
 
 def run_cost(result: Any) -> float:
-    """What the run cost on Bedrock (0 offline): images returned × price per image."""
+    """What the run cost on Bedrock (0 offline): the images returned, priced by their service."""
     if result.engine != "bedrock":
         return 0.0
-    config = result.body.get("imageGenerationConfig", {})
-    width, height = config.get("width"), config.get("height")
-    if not (width and height) and result.images:
-        width, height = result.images[0].size
-    return estimate_cost(
-        get_model(result.model_id),
-        result.task,
-        number_of_images=len(result.raw_images),
-        quality=config.get("quality", "standard"),
-        width=width or 1024,
-        height=height or 1024,
-    )
+    return body_cost(get_model(result.model_id), result.task, result.body, images=len(result.raw_images))
 
 
 # --- images out of and back into bodies -------------------------------------------------

@@ -104,7 +104,42 @@ def estimate_cost(
     quality: str = "standard",
     width: int = 1024,
     height: int = 1024,
+    route: str | None = None,
 ) -> float:
-    """USD for a request on Bedrock, from the price table. Background removal bills one image."""
+    """USD for a request on Bedrock, from the price table. Background removal bills one image.
+
+    The price per image is the model's for `task` (`ModelSpec.price_for`): size and quality
+    tiers for Titan and Nova, the serving service's flat price for Stability (`route`
+    picks a non-default one, e.g. "condition_canny" for a conditioned text-to-image).
+    """
     count = 1 if task is Task.BACKGROUND_REMOVAL else number_of_images
-    return round(count * spec.price_per_image(quality, width, height), 4)
+    return round(count * spec.price_for(task, quality, width, height, route=route), 4)
+
+
+def body_cost(spec: ModelSpec, task: Task, body: dict[str, Any], *, images: int | None = None) -> float:
+    """USD for `body` on Bedrock: `images` billed (default: as many as asked), priced by the
+    service that serves it. Size defaults to the input's for edit tasks, else 1024×1024."""
+    from .families import family_for
+
+    config = body.get("imageGenerationConfig", {})
+    width, height = config.get("width"), config.get("height")
+    if not (width and height):
+        width, height = _input_size(task, body) or (1024, 1024)
+    return estimate_cost(
+        spec,
+        task,
+        number_of_images=images if images is not None else images_billed(body),
+        quality=config.get("quality", "standard"),
+        width=width,
+        height=height,
+        route=family_for(spec).route(task, body),
+    )
+
+
+def _input_size(task: Task, body: dict[str, Any]) -> tuple[int, int] | None:
+    image = body.get(task.params_key, {}).get("image")
+    if not isinstance(image, str):
+        return None
+    from .images import peek_b64
+
+    return peek_b64(image).size
