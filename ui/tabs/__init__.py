@@ -1,0 +1,1 @@
+"""One module per task tab; each exposes `build(shared) -> TabParts`."""
