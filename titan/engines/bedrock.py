@@ -10,6 +10,7 @@ The emulator is reached through this same engine: boto3 honours
 from __future__ import annotations
 
 import json
+import os
 import threading
 from typing import Any
 
@@ -65,7 +66,8 @@ class BedrockEngine:
     ) -> None:
         self._region = region
         self.profile = profile
-        self.endpoint_url = endpoint_url
+        # boto3 reads this variable itself; keeping it here lets the UI say where calls go.
+        self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME") or None
         self.read_timeout = read_timeout
         self.max_attempts = max_attempts
         self._client: Any = None
@@ -151,7 +153,8 @@ class BedrockControlPlane:
         timeout: float = CONTROL_PLANE_TIMEOUT,
     ) -> None:
         self._runtime = BedrockEngine(region=region, profile=profile)  # shares the session and region rules
-        self.endpoint_url = endpoint_url
+        # boto3 reads this variable itself; keeping it here lets the UI say where calls go.
+        self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME") or None
         self.timeout = timeout
         self._client: Any = None
         self._lock = threading.Lock()
