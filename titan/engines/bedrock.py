@@ -153,8 +153,7 @@ class BedrockControlPlane:
         timeout: float = CONTROL_PLANE_TIMEOUT,
     ) -> None:
         self._runtime = BedrockEngine(region=region, profile=profile)  # shares the session and region rules
-        # boto3 reads this variable itself; keeping it here lets the UI say where calls go.
-        self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME") or None
+        self.endpoint_url = endpoint_url
         self.timeout = timeout
         self._client: Any = None
         self._lock = threading.Lock()
