@@ -257,3 +257,27 @@ def test_unknown_model_id() -> None:
 
 def test_unknown_engine_name() -> None:
     assert refused(TitanClient, engine="magic").field == "engine"
+
+
+def test_decompression_bomb_is_refused_before_decoding(client: TitanClient) -> None:
+    """A tiny file that claims 100k × 100k pixels is refused from its header alone."""
+    import io
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    assert len(io.BytesIO(bomb).getvalue()) < 100
+    error = refused(client.remove_background, bomb)
+    assert "too large to open safely" in str(error)
+
+
+def test_large_but_sane_image_is_refused_by_pixels(client: TitanClient) -> None:
+    import io
+
+    buffer = io.BytesIO()
+    Image.new("L", (9000, 8000)).save(buffer, format="PNG")
+    assert "9000×8000" in str(refused(client.remove_background, buffer.getvalue()))

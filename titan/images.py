@@ -27,8 +27,6 @@ ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP")
 KEEP = 255  # Titan mask: white = keep
 CHANGE = 0  # Titan mask: black = inside the mask (inpainting changes it)
 
-Image.MAX_IMAGE_PIXELS = None  # we enforce MAX_DECODE_PIXELS ourselves, with a clear message
-
 
 def load_image(value: ImageInput, *, field: str = "image") -> Image.Image:
     """Return `value` as a PIL image, EXIF orientation applied, without changing its mode.
@@ -65,6 +63,8 @@ def _from_array(array: np.ndarray, field: str) -> Image.Image:
 def _open_bytes(data: bytes, field: str) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:
+        raise _too_large(field, "over 89 million pixels") from exc
     except Exception as exc:  # PIL raises many types for garbage input
         raise TitanValidationError(
             field, f"{len(data)} bytes", "a PNG, JPEG or WebP image", problem="not a readable image"
@@ -72,12 +72,7 @@ def _open_bytes(data: bytes, field: str) -> Image.Image:
     if image.format not in ACCEPTED_FORMATS:
         raise TitanValidationError(field, image.format or "unknown format", "PNG, JPEG or WebP")
     if image.width * image.height > MAX_DECODE_PIXELS:
-        raise TitanValidationError(
-            field,
-            f"{image.width}×{image.height}",
-            f"at most {MAX_DECODE_PIXELS // 1_000_000} million pixels",
-            problem="image too large to open safely",
-        )
+        raise _too_large(field, f"{image.width}×{image.height}")
     try:
         image.load()
     except Exception as exc:
@@ -97,6 +92,16 @@ def check_image_bytes(data: bytes, *, field: str = "image") -> None:
         ) from exc
     if image.format not in ACCEPTED_FORMATS:
         raise TitanValidationError(field, image.format or "unknown format", "PNG, JPEG or WebP")
+
+
+def _too_large(field: str, shown: str) -> TitanValidationError:
+    return TitanValidationError(
+        field,
+        shown,
+        f"at most {MAX_DECODE_PIXELS // 1_000_000} million pixels",
+        problem="image too large to open safely",
+        hint="scale it down before uploading",
+    )
 
 
 def to_rgb(image: Image.Image, *, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
