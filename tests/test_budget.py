@@ -40,3 +40,12 @@ def test_corrupt_state_file_starts_fresh(tmp_path) -> None:
     path = tmp_path / "spend.json"
     path.write_text("{not json")
     assert Budget(day_limit_usd=1, state_file=path).day_total() == 0.0
+
+
+def test_sessions_are_counted_apart() -> None:
+    budget = Budget(session_limit_usd=0.05)
+    budget.record(0.04, session="a")
+    budget.check(0.04, session="b")
+    with pytest.raises(TitanBudgetError):
+        budget.check(0.02, session="a")
+    assert budget.describe("a") == "$0.040 this session of $0.05 · $0.040 today"

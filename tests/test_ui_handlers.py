@@ -270,3 +270,24 @@ def test_retired_model_on_bedrock_offers_its_successor_in_one_click():
 
     assert _switch_props("bedrock", TITAN_V2) == {"value": "Switch to Nova Canvas", "visible": True}
     assert _switch_props("offline", TITAN_V2)["visible"] is False
+
+
+def test_budget_refuses_before_sending_and_counts_sessions(tmp_path) -> None:
+    """On Bedrock, a run whose price would pass the budget is refused before any call."""
+    from titan import TitanBudgetError
+    from titan.budget import Budget
+    from ui.visitor import visiting
+
+    engine = FunctionEngine(placeholder_handler)
+    engine.name = "bedrock"  # priced like Bedrock, answered locally
+    runner = h.Runner(TitanClient(engine=engine), tmp_path, Budget(session_limit_usd=0.025))
+    model = "amazon.titan-image-generator-v2:0"
+    settings = {"number_of_images": 2, "quality": "standard", "size": "1024x1024", "seed": 1, "lock_seed": True}
+    with visiting(None, "session-a"):
+        generated = runner.text_image(model=model, prompt="a cat", **settings)  # 2 × $0.010
+        assert "spent $0.020 this session of $0.03" in generated.status
+        with pytest.raises(TitanBudgetError, match="session's budget"):
+            runner.text_image(model=model, prompt="a cat", **settings)
+    assert len(engine.calls) == 1
+    with visiting(None, "session-b"):
+        runner.text_image(model=model, prompt="a cat", **settings)  # another session has its own budget

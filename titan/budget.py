@@ -28,6 +28,7 @@ class Budget:
         self.state_file = Path(state_file) if state_file else None
         self._lock = threading.Lock()
         self._days: dict[str, float] = self._load()
+        self._sessions: dict[str, float] = {}
 
     def _load(self) -> dict[str, float]:
         if not self.state_file or not self.state_file.exists():
@@ -50,14 +51,30 @@ class Budget:
     def today() -> str:
         return dt.datetime.now(dt.UTC).date().isoformat()
 
+    def describe(self, session: str | None) -> str:
+        """ "spent $0.030 this session · $0.120 today of $5.00" for the status line."""
+        text = f"${self.session_total(session):.3f} this session"
+        if self.session_limit_usd is not None:
+            text += f" of ${self.session_limit_usd:.2f}"
+        text += f" · ${self.day_total():.3f} today"
+        if self.day_limit_usd is not None:
+            text += f" of ${self.day_limit_usd:.2f}"
+        return text
+
     def day_total(self) -> float:
         with self._lock:
             return round(self._days.get(self.today(), 0.0), 4)
 
-    def check(self, cost_usd: float, *, session_spent_usd: float = 0.0) -> None:
+    def session_total(self, session: str | None) -> float:
+        with self._lock:
+            return round(self._sessions.get(session or "", 0.0), 4)
+
+    def check(self, cost_usd: float, *, session: str | None = None, session_spent_usd: float | None = None) -> None:
         """Raise `TitanBudgetError` when `cost_usd` would pass a limit."""
         if cost_usd <= 0:
             return
+        if session_spent_usd is None:
+            session_spent_usd = self.session_total(session)
         day = self.day_total()
         if self.day_limit_usd is not None and day + cost_usd > self.day_limit_usd + 1e-9:
             raise TitanBudgetError(
@@ -71,10 +88,12 @@ class Budget:
                 "standard quality."
             )
 
-    def record(self, cost_usd: float) -> None:
+    def record(self, cost_usd: float, *, session: str | None = None) -> None:
         if cost_usd <= 0:
             return
         with self._lock:
+            key = session or ""
+            self._sessions[key] = self._sessions.get(key, 0.0) + cost_usd
             today = self.today()
             self._days = {today: self._days.get(today, 0.0) + cost_usd}  # older days are not needed
             self._save()

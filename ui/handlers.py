@@ -19,12 +19,15 @@ import numpy as np
 from PIL import Image
 
 from titan import GenerationResult, TitanClient, get_model, invert_mask, pad_for_outpaint, painted_to_titan_mask
+from titan.budget import Budget
+from titan.history import run_cost
 from titan.images import load_image
 from titan.models import ModelSpec, Task
 from titan.prompting import prompt_warnings
-from titan.requests import boto3_snippet, display_body, estimate_cost
+from titan.requests import body_cost, boto3_snippet, display_body, estimate_cost
 
 from .outputs import save_result
+from .visitor import current_visitor
 
 REPLACE, REMOVE = "Replace", "Remove object"
 INPAINT_MODES = (REPLACE, REMOVE)
@@ -140,9 +143,10 @@ class Fitter:
 class Runner:
     """Runs each task for the page; one per app, sharing the app's client and output folder."""
 
-    def __init__(self, client: TitanClient, output_dir: Path) -> None:
+    def __init__(self, client: TitanClient, output_dir: Path, budget: Budget | None = None) -> None:
         self.client = client
         self.output_dir = output_dir
+        self.budget = budget or Budget()
 
     @property
     def engine(self) -> str:
@@ -321,15 +325,12 @@ class Runner:
         self, model: str, task: Task, *args: Any, seed_used: int | None, notes: list[str], **kwargs: Any
     ) -> Generated:
         client = self.client.with_model(model)
-        method = {
-            Task.TEXT_IMAGE: client.text_image,
-            Task.INPAINTING: client.inpaint,
-            Task.OUTPAINTING: client.outpaint,
-            Task.IMAGE_VARIATION: client.variation,
-            Task.COLOR_GUIDED_GENERATION: client.color_guided,
-            Task.BACKGROUND_REMOVAL: client.remove_background,
-        }[task]
-        result = method(*args, **kwargs)
+        body = client.build_body(task, *args, **kwargs)
+        session = current_visitor().session
+        if self.engine == "bedrock":  # the offline engine is free
+            self.budget.check(body_cost(client.spec, task, body), session=session)
+        result = client.invoke_body(body)
+        self.budget.record(run_cost(result), session=session)
         return self.present(result, seed_used, notes)
 
     def present(self, result: GenerationResult, seed_used: int | None, notes: list[str] | None = None) -> Generated:
@@ -354,6 +355,8 @@ class Runner:
         if seed_used is not None:
             parts.append(f"seed {seed_used}")
         parts += [f"{result.elapsed_s:.1f} s", cost]
+        if result.engine == "bedrock":
+            parts.append("spent " + self.budget.describe(current_visitor().session))
         params = result.body.get(result.task.params_key, {})
         warnings = prompt_warnings(params.get("text"), params.get("negativeText"))
         return Generated(
