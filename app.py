@@ -1,20 +1,29 @@
 """Start the Titan Image Playground: `python app.py [--engine auto|bedrock|offline] ...`.
 
 Every flag can also be set with an environment variable (TITAN_ENGINE, TITAN_MODEL,
-TITAN_REGION, TITAN_HOST, TITAN_PORT, TITAN_AUTH, TITAN_CONCURRENCY, TITAN_OUTPUT_DIR);
-`python app.py --help` lists them.
+TITAN_REGION, TITAN_HOST, TITAN_PORT, TITAN_AUTH, ...); `python app.py --help` lists them.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+
+log = logging.getLogger("titan.playground")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     from titan import TitanError
     from ui import AppSettings, build_app, launch_options
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = AppSettings.from_args(argv)
+    if settings.exposed_without_login:
+        log.warning(
+            "Serving on %s without --auth: anyone who can reach this address can generate images "
+            "(and spend on Bedrock). Add --auth user:password.",
+            settings.host,
+        )
     try:
         demo = build_app(settings)
     except TitanError as err:

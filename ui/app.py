@@ -23,7 +23,7 @@ def build_app(settings: AppSettings, client: TitanClient | None = None) -> gr.Bl
     """The playground page. `client` defaults to one made from `settings` (engine, model, region)."""
     if client is None:
         client = TitanClient(engine=settings.engine, model_id=settings.model, region=settings.region)
-    runner = Runner(client, settings.outputs_folder())
+    runner = Runner(client, settings.outputs_folder(), settings.budget())
     spec = get_model(settings.model)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
@@ -143,7 +143,7 @@ def launch_options(settings: AppSettings) -> dict[str, Any]:
         "theme": theme(),
         "css_paths": [CSS_PATH],
         "footer_links": ["api"],
-        "max_file_size": "20mb",
+        "max_file_size": f"{settings.max_upload_mb}mb",
     }
     if settings.auth:
         options["auth"] = list(settings.auth)

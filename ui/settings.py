@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
+
+from titan.budget import Budget
 from titan.client import ENGINE_NAMES
 from titan.models import DEFAULT_MODEL_ID, MODELS
 
@@ -26,7 +28,16 @@ ENV_VARS = {
     "auth": "TITAN_AUTH",
     "concurrency": "TITAN_CONCURRENCY",
     "output_dir": "TITAN_OUTPUT_DIR",
+    "auth_file": "TITAN_AUTH_FILE",
+    "budget_usd": "TITAN_BUDGET_USD",
+    "session_budget_usd": "TITAN_SESSION_BUDGET_USD",
+    "spend_file": "TITAN_SPEND_FILE",
+    "max_upload_mb": "TITAN_MAX_UPLOAD_MB",
+    "history_dir": "TITAN_HISTORY_DIR",
+    "history": "TITAN_HISTORY",
 }
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+DEFAULT_MAX_UPLOAD_MB = 20
 
 
 @dataclass(frozen=True)
@@ -41,13 +52,29 @@ class AppSettings:
     auth: tuple[tuple[str, str], ...] = ()
     concurrency: int = DEFAULT_CONCURRENCY
     output_dir: Path | None = None
+    budget_usd: float | None = None  # per day (UTC), persisted in `spend_file`
+    session_budget_usd: float | None = None
+    spend_file: Path | None = None
+    max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
+    history_dir: Path | None = None  # default: titan.history.default_history_dir()
+    history: str | None = None  # "s3://bucket/prefix": store history in S3 instead
 
-    def outputs_folder(self) -> Path:
-        """Where generated PNGs go: `output_dir`, else a fresh folder in the temp dir."""
-        if self.output_dir is not None:
-            self.output_dir.mkdir(parents=True, exist_ok=True)
-            return self.output_dir
-        return Path(tempfile.mkdtemp(prefix="titan-playground-"))
+    @property
+    def exposed_without_login(self) -> bool:
+        """Bound beyond this machine with no login: anyone on the network could spend."""
+        return not self.auth and self.host not in LOOPBACK_HOSTS
+
+    def budget(self) -> Budget:
+        """The spending limits; day totals persist in `spend_file` (default: the user's data dir)."""
+        state = self.spend_file or Path(platformdirs.user_data_dir("titan-playground")) / "spend.json"
+        return Budget(day_limit_usd=self.budget_usd, session_limit_usd=self.session_budget_usd, state_file=state)
+
+    def history_location(self) -> str | Path:
+        """Where every generated image is stored: S3 (`history`), else a local folder
+        (`history_dir`; `output_dir` is its old name), else the user's data dir."""
+        from titan.history import default_history_dir
+
+        return self.history or self.history_dir or self.output_dir or default_history_dir()
 
     @classmethod
     def from_args(cls, argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> AppSettings:
@@ -59,9 +86,15 @@ class AppSettings:
             region=args.region or None,
             host=args.host,
             port=args.port,
-            auth=args.auth,
+            auth=tuple(pair for group in args.auth or () for pair in group) + read_auth_file(args.auth_file),
             concurrency=args.concurrency,
             output_dir=Path(args.output_dir).expanduser() if args.output_dir else None,
+            budget_usd=args.budget_usd,
+            session_budget_usd=args.session_budget_usd,
+            spend_file=Path(args.spend_file).expanduser() if args.spend_file else None,
+            max_upload_mb=args.max_upload_mb,
+            history_dir=Path(args.history_dir).expanduser() if args.history_dir else None,
+            history=args.history or None,
         )
 
 
@@ -92,8 +125,33 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     parser.add_argument(
         "--auth",
         type=parse_auth,
-        default=default("auth", ""),
-        help='login "user:password", several comma-separated (TITAN_AUTH)',
+        action="append",
+        default=[parse_auth(str(default("auth", "")))],
+        help='login "user:password"; repeat the flag or separate pairs with commas (TITAN_AUTH)',
+    )
+    parser.add_argument(
+        "--auth-file",
+        default=default("auth_file", None),
+        help='file with one "user:password" per line; # starts a comment (TITAN_AUTH_FILE)',
+    )
+    parser.add_argument(
+        "--budget-usd",
+        type=_money,
+        default=default("budget_usd", None),
+        help="most to spend on Bedrock per day (UTC), kept across restarts (TITAN_BUDGET_USD)",
+    )
+    parser.add_argument(
+        "--session-budget-usd",
+        type=_money,
+        default=default("session_budget_usd", None),
+        help="most one browser session may spend (TITAN_SESSION_BUDGET_USD)",
+    )
+    parser.add_argument("--spend-file", default=default("spend_file", None), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--max-upload-mb",
+        type=_positive,
+        default=str(default("max_upload_mb", DEFAULT_MAX_UPLOAD_MB)),
+        help="largest file a person may upload, in MB (TITAN_MAX_UPLOAD_MB)",
     )
     parser.add_argument(
         "--concurrency",
@@ -102,8 +160,17 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         help="requests running at once across all users (TITAN_CONCURRENCY)",
     )
     parser.add_argument(
-        "--output-dir", default=default("output_dir", None), help="folder for generated PNGs (TITAN_OUTPUT_DIR)"
+        "--history-dir",
+        default=default("history_dir", None),
+        help="folder where every image is kept with its settings; default: the user's data dir (TITAN_HISTORY_DIR)",
     )
+    parser.add_argument(
+        "--history",
+        default=default("history", None),
+        metavar="s3://BUCKET/PREFIX",
+        help="keep the history in S3 instead of a folder (TITAN_HISTORY)",
+    )
+    parser.add_argument("--output-dir", default=default("output_dir", None), help=argparse.SUPPRESS)  # old name
     return parser
 
 
@@ -118,6 +185,30 @@ def parse_auth(text: str | None) -> tuple[tuple[str, str], ...]:
             raise argparse.ArgumentTypeError('--auth takes "user:password" pairs separated by commas')
         pairs.append((user, password))
     return tuple(pairs)
+
+
+def read_auth_file(path: str | None) -> tuple[tuple[str, str], ...]:
+    """Logins from a file of "user:password" lines (blank lines and # comments skipped)."""
+    if not path:
+        return ()
+    try:
+        lines = Path(path).expanduser().read_text().splitlines()
+    except OSError as exc:
+        raise SystemExit(f"Cannot read --auth-file {path}: {exc.strerror}") from None
+    wanted = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+    try:
+        return parse_auth(",".join(wanted))
+    except argparse.ArgumentTypeError as exc:
+        raise SystemExit(f"--auth-file {path}: {exc}") from None
+
+
+def _money(text: str | None) -> float | None:
+    if text in (None, ""):
+        return None
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
 
 
 def _positive(text: str) -> int:
