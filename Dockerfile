@@ -7,6 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TITAN_HOST=0.0.0.0 \
     TITAN_PORT=7860 \
     TITAN_ENGINE=auto \
+    TITAN_HISTORY_DIR=/data/history \
+    TITAN_SPEND_FILE=/data/spend.json \
     GRADIO_ANALYTICS_ENABLED=False
 
 WORKDIR /app
@@ -14,8 +16,11 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
 
-RUN useradd --create-home --uid 10001 playground && chown -R playground /app
+RUN useradd --create-home --uid 10001 playground \
+    && mkdir -p /data && chown -R playground /app /data
 USER playground
+# History (every image with its request) and the day's spend survive container restarts.
+VOLUME ["/data"]
 
 EXPOSE 7860
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
