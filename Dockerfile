@@ -12,8 +12,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GRADIO_ANALYTICS_ENABLED=False
 
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+COPY requirements-app.txt .
+RUN pip install -r requirements-app.txt
 COPY . .
 
 RUN useradd --create-home --uid 10001 playground \
