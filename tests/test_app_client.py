@@ -16,6 +16,7 @@ from titan.engines.base import FunctionEngine
 from titan.models import NOVA_CANVAS, TITAN_V1
 
 API_NAMES = ["text_image", "inpaint", "outpaint", "variation", "color_guided", "remove_background"]
+HISTORY_API = ["history_list", "history_load", "history_restore", "history_delete", "history_zip"]
 
 
 @pytest.fixture(scope="module", params=["offline", "emulator"])
@@ -58,9 +59,9 @@ def sizes(gallery: list[dict]) -> list[tuple[int, int]]:
     return result
 
 
-def test_only_the_six_tasks_are_public(client):
+def test_only_the_six_tasks_and_history_are_public(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert sorted(name.lstrip("/") for name in endpoints) == sorted(API_NAMES)
+    assert sorted(name.lstrip("/") for name in endpoints) == sorted(API_NAMES + HISTORY_API)
 
 
 def test_text_image(client):
@@ -75,7 +76,9 @@ def test_text_image(client):
     assert sizes(gallery) == [(1152, 768)] * 3
     assert [item["caption"] for item in gallery] == ["seed 99 · 1/3", "seed 100 · 2/3", "seed 101 · 3/3"]
     assert seed == 99 and "3 images" in status and "$0.030" in status  # 3 × $0.010, shown on both engines
-    assert request["imageGenerationConfig"]["seed"] == 99 and "invoke_model" in snippet
+    [call] = request  # one invoke_model call: the model id and the body sent
+    assert call["modelId"] == "amazon.titan-image-generator-v2:0"
+    assert call["body"]["imageGenerationConfig"]["seed"] == 99 and "invoke_model" in snippet
 
 
 def test_text_image_on_nova_with_a_style(client):
@@ -98,7 +101,7 @@ def test_inpaint_with_a_painted_layer(client, files):
     }
     gallery, _, request, _, _ = client.predict(editor=editor, prompt="A lemon", number_of_images=2, api_name="/inpaint")
     assert sizes(gallery) == [(512, 384)] * 2
-    assert "maskImage" in request["inPaintingParams"]
+    assert "maskImage" in request[0]["body"]["inPaintingParams"]
 
 
 def test_outpaint(client, files):
@@ -123,7 +126,7 @@ def test_variation(client, files):
         images=images, number_of_images=2, size="512x512", similarity=0.4, api_name="/variation"
     )
     assert sizes(gallery) == [(512, 512)] * 2
-    assert len(request["imageVariationParams"]["images"]) == 2
+    assert len(request[0]["body"]["imageVariationParams"]["images"]) == 2
 
 
 def test_color_guided(client, files):
@@ -135,7 +138,7 @@ def test_color_guided(client, files):
         api_name="/color_guided",
     )
     assert sizes(gallery) == [(768, 768)]
-    assert request["colorGuidedGenerationParams"]["colors"] == ["#FF8800", "#00AA88", "#223344"]
+    assert request[0]["body"]["colorGuidedGenerationParams"]["colors"] == ["#FF8800", "#00AA88", "#223344"]
 
 
 def test_remove_background(client, files):
@@ -143,7 +146,7 @@ def test_remove_background(client, files):
     assert sizes(gallery) == [(512, 512)]
     with Image.open(gallery[0]["image"]) as image:
         assert image.mode == "RGBA"
-    assert "imageGenerationConfig" not in request
+    assert "imageGenerationConfig" not in request[0]["body"]
 
 
 @pytest.mark.parametrize("prompt", ["", "   ", "x" * 600])

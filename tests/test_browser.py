@@ -197,3 +197,37 @@ def test_settings_and_request_panel(page):
     page.get_by_text("Reproduce with boto3").first.wait_for(state="visible")
     assert "invoke_model" in tab.inner_text()
     shoot(page, "settings_and_request")
+
+
+def test_model_picker_shows_states_and_greys_out_what_stability_cannot_do(page):
+    open_tab(page, "Text to image")
+    choose_model(page, "Stable Image Core")
+    disabled_tab = "() => document.querySelector('[role=tab][aria-disabled=true]')?.innerText.includes('Color')"
+    page.wait_for_function(disabled_tab)
+    assert page.get_by_role("tab", name="Color guided", exact=True).is_disabled()
+    page.locator("#text_image-note").get_by_text("aspect ratio").first.wait_for(state="visible")
+    page.locator("#model-picker input").click()
+    page.get_by_role("option", name="Titan Image Generator v2").first.wait_for(state="visible")
+    shoot(page, "model_picker")
+    page.get_by_role("option", name="Titan Image Generator v2").first.click()
+    page.wait_for_function("() => !document.querySelector('[role=tab][aria-disabled=true]')")
+
+
+def test_history_loads_the_settings_back(page):
+    prompt = "A paper boat on a quiet pond at dusk, soft watercolor"
+    open_tab(page, "Text to image")
+    page.locator("#text_image-prompt textarea").fill(prompt)
+    generate_and_wait(page, "text_image")
+    page.locator("#text_image-prompt textarea").fill("")
+    open_tab(page, "History")
+    first = page.locator("#history-gallery button.thumbnail-item").first
+    first.wait_for(state="visible")
+    first.click()
+    page.locator("#history-summary").get_by_text(prompt).wait_for(state="visible")
+    shoot(page, "history")
+    page.locator("#history-load").click()
+    page.wait_for_function(
+        "() => document.querySelector('[role=tab][aria-selected=true]')?.innerText.trim() === 'Text to image'"
+    )
+    page.wait_for_function("(p) => document.querySelector('#text_image-prompt textarea').value === p", arg=prompt)
+    assert_no_error(page)

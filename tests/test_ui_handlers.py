@@ -13,6 +13,7 @@ from PIL import Image
 from tests.ui_fixtures import editor_value, placeholder_handler, rgb_image, save_png
 from titan import MODELS, Task, TitanClient, TitanValidationError
 from titan.engines.base import FunctionEngine
+from titan.history import History, LocalBlobStore, read_png_metadata
 from titan.models import NOVA_CANVAS, TITAN_V1, TITAN_V2
 from ui import handlers as h
 from ui import shared as s
@@ -28,7 +29,7 @@ def engine() -> FunctionEngine:
 
 @pytest.fixture
 def runner(engine: FunctionEngine, tmp_path) -> h.Runner:
-    return h.Runner(TitanClient(engine=engine), tmp_path)
+    return h.Runner(TitanClient(engine=engine), History(LocalBlobStore(tmp_path)))
 
 
 def sent_image(data: str) -> np.ndarray:
@@ -112,14 +113,16 @@ def test_text_image_saves_pngs_with_each_seed_and_the_request(runner, engine, tm
     out = runner.text_image(
         model=TITAN_V2.model_id, prompt="a red bucket", number_of_images=3, size="512x512", seed=10, lock_seed=True
     )
-    assert len(out.paths) == 3 and all(path.parent == tmp_path for path in out.paths)
+    run = runner.history.get(None, out.run_id)  # stored in History before it is shown
+    assert out.paths == [runner.history.output_path(run, i) for i in range(3)] and tmp_path in out.paths[0].parents
     assert out.captions == ["seed 10 · 1/3", "seed 11 · 2/3", "seed 12 · 3/3"]
     with Image.open(out.paths[1]) as image:
         assert image.format == "PNG" and image.size == (512, 512)
-        text = image.text  # iTXt after the pixels: read on load
-        assert text["titan:image_seed"] == "11" and '"a red bucket"' in text["titan:request"]
+        meta = read_png_metadata(image)  # iTXt after the pixels: read on load
+        assert meta["seed"] == 11 and meta["request"]["textToImageParams"]["text"] == "a red bucket"
     assert out.seed == 10 and "seed 10" in out.status and "3 images" in out.status
-    assert out.request["textToImageParams"]["text"] == "a red bucket"
+    assert out.request == [{"modelId": TITAN_V2.model_id, "body": out.request[0]["body"]}]  # the calls made
+    assert out.request[0]["body"]["textToImageParams"]["text"] == "a red bucket"
     assert "invoke_model" in out.snippet and TITAN_V2.model_id in out.snippet
 
 
@@ -250,7 +253,7 @@ def test_settings_from_flags_and_environment(tmp_path):
     flags = AppSettings.from_args(
         ["--port", "9000", "--model", NOVA_CANVAS.model_id, "--output-dir", str(tmp_path)], env=env
     )
-    assert flags.port == 9000 and flags.model == NOVA_CANVAS.model_id and flags.outputs_folder() == tmp_path
+    assert flags.port == 9000 and flags.model == NOVA_CANVAS.model_id and flags.history_location() == tmp_path
     assert parse_auth("a:1, b:2") == (("a", "1"), ("b", "2"))
     with pytest.raises(SystemExit):
         AppSettings.from_args(["--auth", "nopassword"], env={})
@@ -265,11 +268,18 @@ def test_importing_the_app_does_no_work():
     assert done.stdout.strip() == "ok", done.stderr
 
 
-def test_retired_model_on_bedrock_offers_its_successor_in_one_click():
-    from ui.app import _switch_props
+def test_retired_model_offers_a_usable_model_in_one_click():
+    from titan.lifecycle import table_report
+    from ui.models import ModelBoard
 
-    assert _switch_props("bedrock", TITAN_V2) == {"value": "Switch to Nova Canvas", "visible": True}
-    assert _switch_props("offline", TITAN_V2)["visible"] is False
+    board = ModelBoard("bedrock", table_report("us-west-2"), today=dt.date(2026, 11, 1))
+    assert board.switch_update(TITAN_V2.model_id) == {
+        "__type__": "update",
+        "value": "Switch to Stable Image Core",  # Nova Canvas is past its end of life too
+        "visible": True,
+    }
+    assert "retired since 2026-06-30" in board.notice(TITAN_V2.model_id)
+    assert board.notice("stability.stable-image-core-v1:1") == ""  # more in tests/test_models_ui.py
 
 
 def test_budget_refuses_before_sending_and_counts_sessions(tmp_path) -> None:
@@ -280,7 +290,7 @@ def test_budget_refuses_before_sending_and_counts_sessions(tmp_path) -> None:
 
     engine = FunctionEngine(placeholder_handler)
     engine.name = "bedrock"  # priced like Bedrock, answered locally
-    runner = h.Runner(TitanClient(engine=engine), tmp_path, Budget(session_limit_usd=0.025))
+    runner = h.Runner(TitanClient(engine=engine), History(LocalBlobStore(tmp_path)), Budget(session_limit_usd=0.025))
     model = "amazon.titan-image-generator-v2:0"
     settings = {"number_of_images": 2, "quality": "standard", "size": "1024x1024", "seed": 1, "lock_seed": True}
     with visiting(None, "session-a"):

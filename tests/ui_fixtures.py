@@ -120,7 +120,7 @@ def launched_app(tmp_path: Path, *, client: TitanClient | None = None, **setting
     """Build the app (default: on the offline engine), launch it in-process, yield its URL."""
     from ui import build_app, launch_options
 
-    app_settings = AppSettings(output_dir=tmp_path / "outputs", port=free_port(), **settings)
+    app_settings = AppSettings(history_dir=tmp_path / "history", port=free_port(), **settings)
     demo = build_app(app_settings, client=client or make_client(app_settings.model))
     options = launch_options(app_settings)
     _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **options)

@@ -8,7 +8,8 @@ from typing import Any
 
 from .models import ModelSpec, Task
 
-_IMAGE_KEYS = {"image", "maskImage", "conditionImage", "referenceImage"}
+#: Image fields: Titan's (nested in the task's params) and Stability's (flat: "image", "mask").
+_IMAGE_KEYS = {"image", "maskImage", "conditionImage", "referenceImage", "mask"}
 _SHOWN_CHARS = 24
 
 
@@ -67,7 +68,7 @@ def boto3_snippet(model_id: str, body: dict[str, Any], region: str | None) -> st
 
 def _image_fields(body: dict[str, Any]) -> list[tuple[str, str]]:
     """(python subscript path, file name) for every image in the body."""
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str]] = [(f"[{key!r}]", f"{key}.png") for key in body if key in _IMAGE_KEYS]
     for params_key, params in body.items():
         if not isinstance(params, dict):
             continue
@@ -87,6 +88,8 @@ def _placeholders(body: dict[str, Any]) -> dict[str, Any]:
                 k: ("<base64 PNG>" if k in _IMAGE_KEYS else ["<base64 PNG>"] * len(v) if k == "images" else v)
                 for k, v in value.items()
             }
+        elif key in _IMAGE_KEYS:  # a flat (Stability) body
+            value = "<base64 PNG>"
         result[key] = value
     return result
 

@@ -7,24 +7,41 @@ from typing import Any
 
 import gradio as gr
 
-from titan import MODELS, ModelSpec, TitanClient, get_model
+from titan import TitanClient, get_model
+from titan.history import History, LocalBlobStore, open_store
+from titan.redact import install_log_redaction
 
 from . import shared as s
 from .handlers import Runner
+from .models import ModelBoard, PickerParts, apply_now, merge
 from .samples import CSS_PATH
 from .settings import AppSettings
 from .tabs import color_guided, inpaint, outpaint, remove_background, text_image, variation
+from .tabs import history as history_tab
 
 TAB_MODULES = (text_image, inpaint, outpaint, variation, color_guided, remove_background)
 TITLE = "Titan Image Playground"
 
 
-def build_app(settings: AppSettings, client: TitanClient | None = None) -> gr.Blocks:
-    """The playground page. `client` defaults to one made from `settings` (engine, model, region)."""
+def build_app(
+    settings: AppSettings,
+    client: TitanClient | None = None,
+    history: History | None = None,
+    *,
+    control_plane: Any = None,
+) -> gr.Blocks:
+    """The playground page. `client` defaults to one made from `settings` (engine, model, region),
+    `history` to the store `settings.history_location()` names (a folder or s3://bucket/prefix).
+    On the Bedrock engine the model states are asked once here (`control_plane`: a stand-in
+    for Bedrock's, for tests), for at most about two seconds."""
+    install_log_redaction()  # botocore's debug logs carry credential headers
     if client is None:
         client = TitanClient(engine=settings.engine, model_id=settings.model, region=settings.region)
-    runner = Runner(client, settings.outputs_folder(), settings.budget())
-    spec = get_model(settings.model)
+    if history is None:
+        history = History(open_store(settings.history_location()))
+    runner = Runner(client, history, settings.budget())
+    board = ModelBoard.for_engine(client.engine, control_plane=control_plane)
+    spec = get_model(board.default_model() if settings.pick_model else settings.model)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         with gr.Row(equal_height=True, elem_classes="topbar"):
@@ -33,63 +50,58 @@ def build_app(settings: AppSettings, client: TitanClient | None = None) -> gr.Bl
                     f"# {TITLE}\nMake, edit and extend images with Amazon's image models.", elem_classes="title"
                 )
             model = gr.Dropdown(
-                choices=s.model_choices(),
-                value=settings.model,
+                choices=board.choices(),
+                value=spec.model_id,
                 label="Model",
                 scale=2,
-                min_width=300,
+                min_width=400,  # one line per option: name · state · price
                 elem_id="model-picker",
             )
+            restore_drop = history_tab.build_restore_drop()
         banner = gr.HTML(s.banner_html(runner.engine, spec, runner.region()), elem_id="engine-banner")
-        notice_text = s.lifecycle_notice(runner.engine, spec)
         with gr.Row(equal_height=True, elem_classes="lifecycle-row"):
-            notice = gr.Markdown(notice_text, visible=bool(notice_text), elem_classes="lifecycle-notice", scale=4)
-            switch = gr.Button(**_switch_props(runner.engine, spec), size="sm", scale=1, min_width=180)
+            notice = gr.Markdown("", visible=False, elem_classes="lifecycle-notice", scale=4, elem_id="model-notice")
+            switch = gr.Button("Switch", visible=False, size="sm", scale=1, min_width=180, elem_id="model-switch")
+        gr.Markdown(board.note(), visible=bool(board.note()), elem_classes="hint lifecycle-note")
+        picker = PickerParts(board, model, notice, switch)
         with gr.Tabs(elem_id="task-tabs") as tabs:
-            shared = s.Shared(settings=settings, runner=runner, model=model, tabs=tabs, spec=spec)
+            shared = s.Shared(settings=settings, runner=runner, model=model, tabs=tabs, spec=spec, models=picker)
             parts = [module.build(shared) for module in TAB_MODULES]
+            wire_history = history_tab.build(shared, parts, restore_drop)
+        picker.bind(shared, parts)
+        apply_now(picker.updates(spec.model_id))  # how the page starts: the same as picking the model
         gr.Markdown(
             "Images are saved as PNG with their request inside. Titan adds an invisible watermark to "
             "its images; the offline preview marks its own.",
             elem_classes="footer-note",
         )
 
-        _wire_model_picker(shared, parts, banner, notice, switch)
+        wire_history(_wire_model_picker(shared, parts, banner, notice, switch))
         _wire_send_to(shared, parts)
     return demo
 
 
-def _switch_props(engine: str, spec: ModelSpec) -> dict[str, Any]:
-    """The one-click "Switch to <successor>" button beside the lifecycle notice."""
-    successor = MODELS.get(spec.replacement or "")
-    shown = bool(s.lifecycle_notice(engine, spec)) and successor is not None
-    return {"value": f"Switch to {successor.name}" if successor else "", "visible": shown}
-
-
 def _wire_model_picker(
     shared: s.Shared, parts: list[s.TabParts], banner: gr.HTML, notice: gr.Markdown, switch: gr.Button
-) -> None:
+) -> Any:
+    """Returns the model change event, so History can put restored values back after it."""
     def on_model(model: str) -> s.Updates:
         spec = get_model(model)
-        text = s.lifecycle_notice(shared.engine, spec)
-        updates: s.Updates = {
-            banner: s.banner_html(shared.engine, spec, shared.runner.region()),
-            notice: gr.update(value=text, visible=bool(text)),
-            switch: gr.update(**_switch_props(shared.engine, spec)),
-        }
+        updates: s.Updates = {banner: s.banner_html(shared.engine, spec, shared.runner.region())}
         for part in parts:
             updates |= part.on_model(spec)
-        return updates
+        return merge(updates, shared.models.updates(spec.model_id))  # lifecycle, greyed tabs, ignored controls
 
     outputs = list(on_model(shared.spec.model_id))
-    shared.model.change(on_model, inputs=shared.model, outputs=outputs, api_visibility="private", queue=False)
+    changed = shared.model.change(on_model, inputs=shared.model, outputs=outputs, api_visibility="private", queue=False)
     switch.click(
-        lambda model: get_model(model).replacement or model,
+        shared.models.switch_to,
         inputs=shared.model,
         outputs=shared.model,
         api_visibility="private",
         queue=False,
     )
+    return changed
 
 
 def _wire_send_to(shared: s.Shared, parts: list[s.TabParts]) -> None:
@@ -147,6 +159,7 @@ def launch_options(settings: AppSettings) -> dict[str, Any]:
     }
     if settings.auth:
         options["auth"] = list(settings.auth)
-    if settings.output_dir is not None:
-        options["allowed_paths"] = [str(settings.output_dir)]
+    location = settings.history_location()
+    if not str(location).startswith("s3://"):  # S3 history is served from a cache in the temp dir
+        options["allowed_paths"] = [str(LocalBlobStore(location).root)]
     return options

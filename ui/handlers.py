@@ -20,12 +20,14 @@ from PIL import Image
 
 from titan import GenerationResult, TitanClient, get_model, invert_mask, pad_for_outpaint, painted_to_titan_mask
 from titan.budget import Budget
-from titan.history import run_cost
+from titan.families import family_for
+from titan.history import History, run_cost
 from titan.images import load_image
 from titan.models import ModelSpec, Task
 from titan.prompting import prompt_warnings
-from titan.requests import body_cost, boto3_snippet, display_body, estimate_cost
+from titan.requests import body_cost, estimate_cost
 
+from .calls import calls_snippet, sent_calls
 from .outputs import save_result
 from .visitor import current_visitor
 
@@ -41,7 +43,7 @@ class InputError(ValueError):
 class Generated:
     """What a finished run shows: PNG paths with captions, the seed used, the request."""
 
-    paths: list[Path]
+    paths: list[Path]  # the PNGs as stored in History
     captions: list[str]
     seed: int | None
     status: str
@@ -49,6 +51,7 @@ class Generated:
     snippet: str
     notes: list[str] = field(default_factory=list)  # what the page did for you (e.g. scaled an input)
     warnings: list[str] = field(default_factory=list)  # advice and partial results
+    run_id: str | None = None  # the History run that holds the images
 
 
 # --- small pure helpers (also used by the Gradio layer) -----------------------------------
@@ -105,17 +108,29 @@ def padded_size(image: Any, left: int, right: int, top: int, bottom: int) -> tup
 
 
 def price_text(
-    engine: str, spec: ModelSpec, task: Task, *, count: int, quality: str, size: tuple[int, int] | None
+    engine: str,
+    spec: ModelSpec,
+    task: Task,
+    *,
+    count: int,
+    quality: str,
+    size: tuple[int, int] | None,
+    route: str | None = None,
 ) -> str:
-    """The line beside a Generate button: what this click costs on Bedrock."""
+    """The line beside a Generate button: what this click costs on Bedrock.
+
+    `route` prices a non-default service of the task (e.g. Stability's Erase Object); the
+    price per image is the serving service's (`ModelSpec.price_for`)."""
+    if not spec.supports(task):
+        return ""  # the tab says why; there is nothing to price
     if size is None:
         return "Price: add an image to see it"
     count = 1 if task is Task.BACKGROUND_REMOVAL else int(count or 1)
     cost = estimate_cost(
-        spec, task, number_of_images=count, quality=quality or "standard", width=size[0], height=size[1]
+        spec, task, number_of_images=count, quality=quality or "standard", width=size[0], height=size[1], route=route
     )
     if engine == "bedrock":
-        per_image = spec.price_per_image(quality or "standard", *size)
+        per_image = spec.price_for(task, quality or "standard", *size, route=route)
         detail = f" · {count} × ${per_image:.3f}" if count > 1 else ""
         return f"≈ **${cost:.3f}** on Amazon Bedrock{detail}"
     return f"**$0.00** offline · Bedrock ≈ ${cost:.3f}"
@@ -141,11 +156,12 @@ class Fitter:
 
 
 class Runner:
-    """Runs each task for the page; one per app, sharing the app's client and output folder."""
+    """Runs each task for the page; one per app, sharing the app's client and history store.
+    Images go to the history of `current_visitor().user`."""
 
-    def __init__(self, client: TitanClient, output_dir: Path, budget: Budget | None = None) -> None:
+    def __init__(self, client: TitanClient, history: History, budget: Budget | None = None) -> None:
         self.client = client
-        self.output_dir = output_dir
+        self.history = history
         self.budget = budget or Budget()
 
     @property
@@ -334,8 +350,8 @@ class Runner:
         return self.present(result, seed_used, notes)
 
     def present(self, result: GenerationResult, seed_used: int | None, notes: list[str] | None = None) -> Generated:
-        """Save the images and describe the run for the page."""
-        paths = save_result(result, self.output_dir)
+        """Store the images in History (before anything is shown) and describe the run for the page."""
+        run, paths = save_result(result, self.history, user=current_visitor().user, region=self.region())
         total = len(paths)
         captions = [
             f"seed {seed} · {i + 1}/{total}" if seed is not None else f"{i + 1}/{total}"
@@ -350,6 +366,7 @@ class Runner:
             count=total,
             quality=config.get("quality", "standard"),
             size=(width, height),
+            route=family_for(get_model(result.model_id)).route(result.task, result.body),
         )
         parts = [f"{total} image{'s' * (total != 1)}", f"{width} × {height}"]
         if seed_used is not None:
@@ -363,11 +380,12 @@ class Runner:
             paths=paths,
             captions=captions,
             seed=seed_used,
-            status=" · ".join(parts),
-            request=display_body(result.body),
-            snippet=boto3_snippet(result.model_id, result.body, self.region()),
+            status=" · ".join(parts) + "".join(f"\n\n{note}" for note in result.response.get("notes") or []),
+            request=sent_calls(result),
+            snippet=calls_snippet(result, self.region()),
             notes=notes or [],
             warnings=[*warnings, result.error] if result.error else warnings,
+            run_id=run.run_id,
         )
 
 

@@ -1,39 +1,21 @@
-"""Where generated images go. One function writes them, so the history store can replace it."""
+"""Where generated images go: the history store, before anything is shown."""
 
 from __future__ import annotations
 
-import json
-import time
 from pathlib import Path
 
 from titan import GenerationResult
-from titan.history import with_metadata
-from titan.requests import display_body
+from titan.history import History, Run
 
 
-def save_result(result: GenerationResult, folder: Path) -> list[Path]:
-    """Write every image of `result` into `folder` and return the paths.
+def save_result(
+    result: GenerationResult, history: History, *, user: str | None = None, region: str | None = None
+) -> tuple[Run, list[Path]]:
+    """Store every image of `result` in `history` (under `user`) and return the run and the stored PNGs.
 
-    The model's PNG bytes are kept unchanged (the offline engine's own marks included);
-    an iTXt chunk adds the model, engine, the image's seed and the request that made it.
+    The model's PNG bytes are kept unchanged; an iTXt chunk adds the request, model, engine,
+    the image's seed and the cost (`titan.history.output_metadata`). The page shows exactly
+    these files, so whatever was shown is already in History, even if the browser goes away.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    request = json.dumps(display_body(result.body), ensure_ascii=False)
-    paths = []
-    for index, (png, seed) in enumerate(zip(result.raw_images, result.image_seeds, strict=True)):
-        text = {"titan:model": result.model_id, "titan:engine": result.engine, "titan:request": request}
-        if seed is not None:
-            text["titan:image_seed"] = str(seed)
-        path = _free_path(folder, f"{stamp}-{result.task.value.lower()}-{index + 1}")
-        path.write_bytes(with_metadata(png, text))
-        paths.append(path)
-    return paths
-
-
-def _free_path(folder: Path, stem: str) -> Path:
-    path, n = folder / f"{stem}.png", 1
-    while path.exists():
-        n += 1
-        path = folder / f"{stem}-{n}.png"
-    return path
+    run = history.save(result, user=user, region=region)
+    return run, [history.output_path(run, index) for index in range(len(run.outputs))]

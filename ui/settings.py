@@ -46,6 +46,8 @@ class AppSettings:
 
     engine: str = "auto"
     model: str = DEFAULT_MODEL_ID
+    #: True when no --model / TITAN_MODEL was given: start on the lifecycle's default choice instead
+    pick_model: bool = False
     region: str | None = None
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
@@ -82,7 +84,8 @@ class AppSettings:
         args = build_parser(os.environ if env is None else env).parse_args(argv)
         return cls(
             engine=args.engine,
-            model=args.model,
+            model=args.model or DEFAULT_MODEL_ID,
+            pick_model=args.model is None,
             region=args.region or None,
             host=args.host,
             port=args.port,
@@ -116,8 +119,8 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     parser.add_argument(
         "--model",
         choices=list(MODELS),
-        default=default("model", DEFAULT_MODEL_ID),
-        help="model picked at start (TITAN_MODEL)",
+        default=default("model", None),
+        help="model picked at start; default: the first usable one, Titan family first, then Stability (TITAN_MODEL)",
     )
     parser.add_argument("--region", default=default("region", None), help="AWS region; default: boto3's (TITAN_REGION)")
     parser.add_argument("--host", default=default("host", DEFAULT_HOST), help="address to serve on (TITAN_HOST)")

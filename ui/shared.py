@@ -12,13 +12,14 @@ from typing import Any, NamedTuple
 
 import gradio as gr
 
-from titan import MODELS, ModelSpec, Task, TitanError, get_model
-from titan.models import QUALITIES
+from titan import MODELS, ModelSpec, Task, TitanError, TitanModelUnavailableError, get_model
+from titan.models import QUALITIES, STABILITY_ASPECT_RATIOS
 from titan.options import OPTIONS
 
 from .handlers import Generated, InputError, Runner, parse_size, price_text, random_seed, size_label, size_value
 from .settings import AppSettings
 from .tips import tips_markdown
+from .visitor import visiting
 
 log = logging.getLogger(__name__)
 Updates = dict[gr.components.Component, Any]
@@ -33,6 +34,12 @@ class Shared:
     model: gr.Dropdown
     tabs: gr.Tabs
     spec: ModelSpec  # the model picked at start
+    #: tab id -> {Runner keyword: component}: every control a run reads (History fills them back)
+    controls: dict[str, dict[str, gr.components.Component]] = field(default_factory=dict)
+    #: task -> its Generate row (the model picker greys out what a model cannot do)
+    rows: dict[Task, GenerateRow] = field(default_factory=dict)
+    #: the model picker's notice and switch (ui.models.PickerParts); told when Bedrock refuses a model
+    models: Any = None
 
     @property
     def engine(self) -> str:
@@ -126,7 +133,7 @@ class GenerationSettings:
             self.seed: gr.update(minimum=spec.seed.low, maximum=spec.seed.high),
         }
         if self.size is not None:
-            choices = [(size_label(w, h), size_value(w, h)) for w, h in spec.picker_sizes]
+            choices = _size_choices(spec)
             updates[self.size] = gr.update(choices=choices, value=choices[0][1], info=_size_info(spec))
         return updates
 
@@ -134,7 +141,18 @@ class GenerationSettings:
 def _size_info(spec: ModelSpec) -> str:
     if spec.size_rule:
         return f"Presets, or type WIDTHxHEIGHT: {spec.describe_sizes()}."
+    if spec.aspect_ratios:
+        return f"{spec.name} takes an aspect ratio, not a size: {spec.describe_sizes()}."
     return f"Sizes {spec.name} supports, in pixels."
+
+
+def _size_choices(spec: ModelSpec) -> list[tuple[str, str]]:
+    """(label, value) per size; where a size stands for an aspect ratio (Stability) the label says which."""
+    ratios = {size: ratio for ratio, size in STABILITY_ASPECT_RATIOS.items()} if spec.aspect_ratios else {}
+    return [
+        (f"{size_label(w, h)} ({ratios[w, h]})" if (w, h) in ratios else size_label(w, h), size_value(w, h))
+        for w, h in spec.picker_sizes
+    ]
 
 
 def build_generation_settings(spec: ModelSpec, *, edit: bool = False, open: bool = False) -> GenerationSettings:
@@ -158,7 +176,7 @@ def build_generation_settings(spec: ModelSpec, *, edit: bool = False, open: bool
         if edit:
             gr.Markdown("Output size: the same as the input image.", elem_classes="hint")
         else:
-            choices = [(size_label(w, h), size_value(w, h)) for w, h in spec.picker_sizes]
+            choices = _size_choices(spec)
             size = gr.Dropdown(
                 choices=choices,
                 value=choices[0][1],
@@ -232,17 +250,21 @@ class GenerateRow:
     button: gr.Button
     price: gr.Markdown
     notice: gr.Markdown
+    note: gr.Markdown | None = None  # what the model family does differently for this task
 
 
 def build_generate_row(shared: Shared, task: Task, name: str, label: str = "Generate") -> GenerateRow:
     """The primary button (elem_id "<name>-go") with its price line, and the unsupported notice."""
     notice = gr.Markdown(unsupported_text(shared.spec, task), elem_classes="unsupported")
+    family_note = shared.spec.task_notes.get(task, "")
+    note = gr.Markdown(family_note, visible=bool(family_note), elem_classes="hint family-note", elem_id=f"{name}-note")
     with gr.Row(equal_height=True, elem_classes="generate-row"):
         button = gr.Button(
             label, variant="primary", scale=1, interactive=shared.spec.supports(task), elem_id=f"{name}-go"
         )
         price = gr.Markdown("", elem_classes="price", min_height=0)
-    return GenerateRow(button, price, notice)
+    shared.rows[task] = row = GenerateRow(button, price, notice, note)
+    return row
 
 
 SEND_TARGETS = ("inpaint", "outpaint", "variation", "remove_background", "condition")
@@ -355,13 +377,17 @@ def wire_generate(
 ) -> None:
     """Button click -> `run(model=..., **named values)` -> result area; errors -> gr.Error."""
     named = {"model": shared.model, **inputs, **(settings.fields() if settings else {})}
+    shared.controls[api_name] = named
     outputs = result.outputs() + ([settings.seed] if settings else [])
 
-    def handler(progress: gr.Progress = gr.Progress(), **values: Any) -> Updates:  # noqa: B008
+    def handler(request: gr.Request, progress: gr.Progress = gr.Progress(), **values: Any) -> Updates:  # noqa: B008
         progress(0.05, desc="Working…" if shared.engine != "bedrock" else "Waiting for Amazon Bedrock…")
         try:
-            generated = run(**values)
+            with visiting(getattr(request, "username", None), getattr(request, "session_hash", None)):
+                generated = run(**values)  # saved to the user's History before anything is shown
         except (TitanError, InputError) as err:
+            if shared.models is not None and isinstance(err, TitanModelUnavailableError):
+                shared.models.refused(values.get("model"), err)  # the picker's notice offers the switch
             raise gr.Error(str(err), print_exception=False) from None
         except Exception as err:  # never show a traceback on the page
             log.exception("%s failed", api_name)
@@ -377,7 +403,7 @@ def wire_generate(
 
     handler.__name__ = api_name
     handler.__signature__ = _api_signature(run, named)  # type: ignore[attr-defined]
-    row.button.click(
+    event = row.button.click(
         handler,
         inputs_kwargs=named,
         outputs=outputs,
@@ -387,13 +413,18 @@ def wire_generate(
         concurrency_id="titan",
         show_progress_on=[result.gallery],
     )
+    if shared.models is not None:
+        event.failure(**shared.models.after_failure())
 
 
 def _api_signature(run: Callable[..., Generated], named: dict[str, Any]) -> inspect.Signature:
     """The handler's signature as the API shows it: each named input, with `run`'s default
     where it has one (so optional fields are optional for gradio_client too)."""
     own = inspect.signature(run).parameters
-    params = [inspect.Parameter("progress", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=gr.Progress())]
+    params = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request),
+        inspect.Parameter("progress", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=gr.Progress()),
+    ]
     for name in named:
         default = own[name].default if name in own else inspect.Parameter.empty
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default))
