@@ -162,4 +162,4 @@ def test_auto_engine_with_credentials_is_bedrock(engine) -> None:
 def test_region_falls_back_when_none_configured(monkeypatch) -> None:
     monkeypatch.delenv("AWS_REGION", raising=False)
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
-    assert BedrockEngine().region == "us-east-1"
+    assert BedrockEngine().region == "us-west-2"

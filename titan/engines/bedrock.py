@@ -30,7 +30,8 @@ from ..errors import (
 #: AWS recommends raising the SDK's 60 s read timeout for image models.
 DEFAULT_READ_TIMEOUT = 300
 DEFAULT_MAX_ATTEMPTS = 4  # in total, first try included (botocore: total_max_attempts)
-FALLBACK_REGION = "us-east-1"
+# With Titan and Nova retired, us-west-2 is where every Stability task runs (text-to-image included).
+FALLBACK_REGION = "us-west-2"
 
 _CREDENTIAL_CODES = {
     "UnrecognizedClientException",
@@ -75,7 +76,7 @@ class BedrockEngine:
 
     @property
     def region(self) -> str:
-        """The region calls go to: the one given, else boto3's chain, else us-east-1."""
+        """The region calls go to: the one given, else boto3's chain, else us-west-2."""
         if self._region is None:
             self._region = self._session().region_name or FALLBACK_REGION
         return self._region
