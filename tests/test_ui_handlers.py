@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from tests.ui_fixtures import editor_value, placeholder_handler, rgb_image, save_png
-from titan import MODELS, Task, TitanClient, TitanValidationError
+from titan import Task, TitanClient, TitanValidationError
 from titan.engines.base import FunctionEngine
 from titan.history import History, LocalBlobStore, read_png_metadata
 from titan.models import NOVA_CANVAS, TITAN_V1, TITAN_V2
@@ -220,11 +220,6 @@ def test_price_line_offline_and_on_bedrock():
 def test_banner_and_lifecycle_texts():
     assert "Offline preview — not Titan output" in s.banner_html("offline", TITAN_V2, None)
     assert "Amazon Bedrock · Titan Image Generator v2 · us-west-2" in s.banner_html("bedrock", TITAN_V2, "us-west-2")
-    assert s.lifecycle_notice("offline", TITAN_V2) == ""
-    notice = s.lifecycle_notice("bedrock", TITAN_V2, today=dt.date(2026, 11, 1))
-    assert "retired since 2026-06-30" in notice and "Nova Canvas" in notice
-    assert [value for _, value in s.model_choices()] == list(MODELS)
-    assert "retired since" in dict((v, k) for k, v in s.model_choices())[TITAN_V1.model_id]
     assert "not supported by Titan Image Generator v1" in s.unsupported_text(TITAN_V1, Task.BACKGROUND_REMOVAL)
     assert s.unsupported_text(TITAN_V2, Task.BACKGROUND_REMOVAL) == ""
 

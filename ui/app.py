@@ -59,7 +59,7 @@ def build_app(
             )
             restore_drop = history_tab.build_restore_drop()
         banner = gr.HTML(s.banner_html(runner.engine, spec, runner.region()), elem_id="engine-banner")
-        with gr.Row(equal_height=True, elem_classes="lifecycle-row"):
+        with gr.Row(equal_height=False, elem_classes="lifecycle-row"):
             notice = gr.Markdown("", visible=False, elem_classes="lifecycle-notice", scale=4, elem_id="model-notice")
             switch = gr.Button("Switch", visible=False, size="sm", scale=1, min_width=180, elem_id="model-switch")
         gr.Markdown(board.note(), visible=bool(board.note()), elem_classes="hint lifecycle-note")

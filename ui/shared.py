@@ -3,7 +3,6 @@ and the wiring that turns a click into a `Runner` call. Defined once, used by al
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 import logging
 from collections.abc import Callable
@@ -12,7 +11,7 @@ from typing import Any, NamedTuple
 
 import gradio as gr
 
-from titan import MODELS, ModelSpec, Task, TitanError, TitanModelUnavailableError, get_model
+from titan import ModelSpec, Task, TitanError, TitanModelUnavailableError, get_model
 from titan.models import QUALITIES, STABILITY_ASPECT_RATIOS
 from titan.options import OPTIONS
 
@@ -49,25 +48,6 @@ class Shared:
 # --- models, banner, lifecycle -------------------------------------------------------------
 
 
-def lifecycle_text(spec: ModelSpec) -> str:
-    """ "retired since 2026-06-30", "legacy, end of life 2026-09-30", or "" for active models."""
-    life = spec.lifecycle
-    date = life.end_of_life.isoformat() if life.end_of_life else ""
-    if life.status == "retired":
-        return f"retired since {date}" if date else "retired"
-    if life.status == "legacy":
-        return f"legacy, end of life {date}" if date else "legacy"
-    return ""
-
-
-def model_choices() -> list[tuple[str, str]]:
-    """Picker entries read from titan.models.MODELS: new model families appear by themselves."""
-    return [
-        (f"{spec.name} · {lifecycle_text(spec)}" if lifecycle_text(spec) else spec.name, mid)
-        for mid, spec in MODELS.items()
-    ]
-
-
 def banner_html(engine: str, spec: ModelSpec, region: str | None) -> str:
     if engine == "bedrock":
         text, kind = f"Amazon Bedrock · {spec.name} · {region or 'default region'}", "bedrock"
@@ -76,18 +56,6 @@ def banner_html(engine: str, spec: ModelSpec, region: str | None) -> str:
     else:
         text, kind = f"Test engine “{engine}” — not Titan output", "offline"
     return f'<div class="engine-banner {kind}"><span class="dot"></span>{text}</div>'
-
-
-def lifecycle_notice(engine: str, spec: ModelSpec, *, today: dt.date | None = None) -> str:
-    """One calm line on the Bedrock engine when the chosen model can no longer be called."""
-    if engine != "bedrock" or spec.lifecycle.usable_on(today or dt.date.today()):
-        return ""
-    line = (
-        f"{spec.name} is {lifecycle_text(spec) or 'not available'} on Amazon Bedrock, so real calls will likely fail."
-    )
-    if spec.replacement and spec.replacement in MODELS:
-        line += f" AWS names {MODELS[spec.replacement].name} as its successor."
-    return line
 
 
 def unsupported_text(spec: ModelSpec, task: Task) -> str:
