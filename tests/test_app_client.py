@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
-import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from tests.ui_fixtures import emulator_client, launched_app, placeholder_handler, rgb_image, save_png
+from tests.ui_fixtures import emulator_client, input_files, launched_app, placeholder_handler
 from titan import Task, TitanClient, TitanValidationError
 from titan.engines.base import FunctionEngine
 from titan.models import NOVA_CANVAS, TITAN_V1
@@ -39,15 +38,7 @@ def fake_aws_keys(monkeypatch):
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("inputs")
-    layer = np.zeros((384, 512, 4), np.uint8)
-    layer[100:200, 150:300] = (255, 45, 111, 140)
-    Image.fromarray(layer, "RGBA").save(folder / "layer.png")
-    return {
-        "photo": save_png(rgb_image(512, 384), folder / "photo.png"),
-        "square": save_png(rgb_image(512, 512, (40, 160, 90)), folder / "square.png"),
-        "layer": folder / "layer.png",
-    }
+    return input_files(tmp_path_factory.mktemp("inputs"))
 
 
 def sizes(gallery: list[dict]) -> list[tuple[int, int]]:

@@ -17,7 +17,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from tests.ui_fixtures import free_port, make_client, placeholder_handler, rgb_image, save_png
+from tests.ui_fixtures import free_port, input_files, make_client, placeholder_handler
 from titan import TitanClient
 from titan.engines.base import FunctionEngine
 from titan.history import History, LocalBlobStore, read_png_metadata
@@ -45,15 +45,7 @@ def app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("inputs")
-    layer = np.zeros((384, 512, 4), np.uint8)
-    layer[100:200, 150:300] = (255, 45, 111, 140)
-    Image.fromarray(layer, "RGBA").save(folder / "layer.png")
-    return {
-        "photo": save_png(rgb_image(512, 384), folder / "photo.png"),
-        "square": save_png(rgb_image(512, 512, (40, 160, 90)), folder / "square.png"),
-        "layer": folder / "layer.png",
-    }
+    return input_files(tmp_path_factory.mktemp("inputs"))
 
 
 def _fn(demo: Any, api_name: str) -> Any:

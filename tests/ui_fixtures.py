@@ -128,3 +128,15 @@ def launched_app(tmp_path: Path, *, client: TitanClient | None = None, **setting
         yield url
     finally:
         demo.close()
+
+
+def input_files(folder: Path) -> dict[str, Path]:
+    """Upload-ready files: a 512×384 photo, a 512×512 square and a translucent painted layer."""
+    layer = np.zeros((384, 512, 4), np.uint8)
+    layer[100:200, 150:300] = (255, 45, 111, 140)
+    Image.fromarray(layer, "RGBA").save(folder / "layer.png")
+    return {
+        "photo": save_png(rgb_image(512, 384), folder / "photo.png"),
+        "square": save_png(rgb_image(512, 512, (40, 160, 90)), folder / "square.png"),
+        "layer": folder / "layer.png",
+    }
