@@ -167,3 +167,53 @@ def test_cli_emulator_serves_boto3(tmp_path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# --- Stability AI family: same task methods, native bodies over real boto3 ------------------
+
+
+@pytest.fixture
+def stability(emulator: Emulator, bedrock: TitanClient) -> TitanClient:
+    """An account with only Stability access, in us-west-2 where every Stability task runs."""
+    return TitanClient(
+        engine="bedrock", model_id="stability.stable-image-core-v1:1", region="us-west-2", max_attempts=1
+    )
+
+
+def test_stability_serves_every_task_it_can(stability: TitanClient, emulator: Emulator, picture, mask) -> None:
+    from titan import pad_for_outpaint
+
+    canvas, keep = pad_for_outpaint(picture, left=64, right=64)
+    runs = {
+        "text_image": lambda: stability.text_image("a lighthouse", number_of_images=2, seed=7, width=1024, height=1024),
+        "conditioned": lambda: stability.text_image("a city", condition_image=picture, control_mode="SEGMENTATION"),
+        "inpaint": lambda: stability.inpaint(picture, mask_image=mask, text="a red rose"),
+        "remove_object": lambda: stability.inpaint(picture, mask_image=mask),
+        "outpaint": lambda: stability.outpaint(canvas, text="a wide beach", mask_image=keep),
+        "variation": lambda: stability.variation(picture, text="autumn", similarity_strength=0.8),
+        "remove_background": lambda: stability.remove_background(picture),
+    }
+    for name, run in runs.items():
+        emulator.clear_requests()
+        result = run()
+        assert result.images, name
+        assert all("stability." in call.model_id for call in result.calls), name
+        assert [call.body for call in result.calls] == emulator.requests, name  # exactly what was sent
+    assert [image.size for image in runs["outpaint"]().images] == [(640, 512)]
+
+
+def test_stability_masks_are_inverted_for_the_service(stability: TitanClient, emulator: Emulator, picture, mask):
+    emulator.clear_requests()
+    result = stability.inpaint(picture, mask_image=mask, text="a red rose")
+    import base64
+    import io
+
+    sent = Image.open(io.BytesIO(base64.b64decode(result.calls[0].body["mask"]))).convert("L")
+    assert sent.getpixel((255, 255)) == 255 and sent.getpixel((5, 5)) == 0  # Stability: white = change
+
+
+def test_stability_refuses_color_guided_before_any_call(stability: TitanClient, emulator: Emulator) -> None:
+    emulator.clear_requests()
+    with pytest.raises(TitanValidationError, match="task"):
+        stability.color_guided("a vase", ["#FF0000"])
+    assert emulator.requests == []
