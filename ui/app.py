@@ -21,6 +21,7 @@ from .tabs import history as history_tab
 
 TAB_MODULES = (text_image, inpaint, outpaint, variation, color_guided, remove_background)
 TITLE = "Titan Image Playground"
+QUEUE_LIMIT = 200  # beyond this, new requests are told the server is busy instead of waiting forever
 
 
 def build_app(
@@ -78,6 +79,7 @@ def build_app(
 
         wire_history(_wire_model_picker(shared, parts, banner, notice, switch))
         _wire_send_to(shared, parts)
+    demo.queue(max_size=QUEUE_LIMIT)
     return demo
 
 
