@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -12,7 +10,8 @@ from titan import Task, TitanError
 from titan.history import History, Run, read_png_metadata
 
 from .. import shared as s
-from ..restore import caption, describe, metadata_run, run_settings
+from ..history_view import listing, stored_input, zip_file
+from ..restore import describe, metadata_run, run_settings
 
 TAB_ID = "history"
 SENDS = {
@@ -77,28 +76,8 @@ def build(shared: s.Shared, parts: list[s.TabParts], drop: gr.UploadButton) -> A
         return getattr(req, "username", None)
 
     def list_runs(task: str, query: str, req: gr.Request) -> s.Updates:
-        runs = history.runs(user(req), task=task or None, query=query or "")
-        shown = [(run, i) for run in runs for i in range(len(run.outputs))]
-        info = [
-            {
-                "run_id": r.run_id,
-                "index": i,
-                "task": r.task,
-                "prompt": r.prompt,
-                "seed": r.outputs[i].seed,
-                "model_id": r.model_id,
-                "created": r.created,
-            }
-            for r, i in shown
-        ]
-        return {
-            gallery: [(str(history.output_path(r, i)), caption(r, i)) for r, i in shown],
-            items: info,
-            count: f"{_plural(len(runs), 'run')} · {_plural(len(shown), 'image')} · in {history.store.describe()}",
-            picked: gr.update(
-                choices=[(f"{Task(r.task).label} · {r.prompt[:40] or r.run_id}", r.run_id) for r in runs]
-            ),
-        }
+        view = listing(history, history.runs(user(req), task=task or None, query=query or ""))
+        return {gallery: view.gallery, items: view.items, count: view.count, picked: gr.update(choices=view.choices)}
 
     def select(info: list[dict[str, Any]], event: gr.SelectData, req: gr.Request) -> s.Updates:
         item = info[event.index]
@@ -122,7 +101,7 @@ def build(shared: s.Shared, parts: list[s.TabParts], drop: gr.UploadButton) -> A
         if not selected:
             raise gr.Error("Select an image in History first.", print_exception=False)
         run = _get(history, user(req), selected)
-        return fill(run, lambda name: _stored(history, run, name))
+        return fill(run, lambda name: stored_input(history, run, name))
 
     def restore_png(path: str | None, req: gr.Request) -> s.Updates:
         meta = read_png_metadata(path) if path else None
@@ -132,7 +111,7 @@ def build(shared: s.Shared, parts: list[s.TabParts], drop: gr.UploadButton) -> A
             return {drop: None}
         try:
             run = history.get(user(req), str(meta.get("run_id")))
-            input_path: Any = lambda name: _stored(history, run, name)  # noqa: E731
+            input_path: Any = lambda name: stored_input(history, run, name)  # noqa: E731
         except TitanError:  # another user's or another machine's PNG: the settings, without input images
             run, input_path = metadata_run(meta, user=user(req) or "local"), lambda name: None
             if any(isinstance(v, (str, list)) and "@inputs/" in str(v) for v in meta["request"].values()):
@@ -152,15 +131,10 @@ def build(shared: s.Shared, parts: list[s.TabParts], drop: gr.UploadButton) -> A
         return list_runs(task, query, req) | {run_id: "", summary: "Deleted.", request: None, picked: []}
 
     def make_zip(ids: list[str] | None, req: gr.Request) -> str | None:
-        if not ids:
-            return None
         try:
-            data = history.zip(user(req), list(ids))
+            return zip_file(history, user(req), ids)
         except TitanError as err:
             raise gr.Error(f"Could not pack those runs: {err}", print_exception=False) from None
-        path = Path(tempfile.mkdtemp(prefix="titan-zip-")) / f"titan-history-{len(ids)}-runs.zip"
-        path.write_bytes(data)
-        return str(path)
 
     listed = [gallery, items, count, picked]
     gr.on([tab.select, task.change], list_runs, inputs=[task, query], outputs=listed, **private)
@@ -195,14 +169,3 @@ def _get(history: History, user: str | None, run_id: str) -> Run:
         return history.get(user, run_id)
     except TitanError as err:
         raise gr.Error(f"That run is no longer in your history ({err}).", print_exception=False) from None
-
-
-def _stored(history: History, run: Run, name: str) -> str | None:
-    try:
-        return str(history.input_path(run, name))
-    except TitanError:
-        return None
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' * (n != 1)}"
