@@ -9,7 +9,7 @@ image bytes, TitanClient also builds, validates and decodes the PNG. Two emulato
 - instant: the emulator returns a cached image, which isolates the client's own cost.
 
 Prints the median time of each side, the ratio (target ≤ 1.05× in generating mode) and the
-absolute milliseconds added. Run: python bench/overhead.py [--rounds 15]
+absolute milliseconds added. Run: python bench/overhead.py [--rounds 30]
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def measure(engine, rounds: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=30)
     rounds = parser.parse_args().rounds
 
     offline = OfflineEngine()
