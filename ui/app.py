@@ -87,6 +87,7 @@ def _wire_model_picker(
     shared: s.Shared, parts: list[s.TabParts], banner: gr.HTML, notice: gr.Markdown, switch: gr.Button
 ) -> Any:
     """Returns the model change event, so History can put restored values back after it."""
+
     def on_model(model: str) -> s.Updates:
         spec = get_model(model)
         updates: s.Updates = {banner: s.banner_html(shared.engine, spec, shared.runner.region())}

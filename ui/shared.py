@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 import gradio as gr
 
 from titan import ModelSpec, Task, TitanError, TitanModelUnavailableError, get_model
-from titan.models import QUALITIES, STABILITY_ASPECT_RATIOS
+from titan.models import QUALITIES, STABILITY_ASPECT_RATIOS, Range
 from titan.options import OPTIONS
 
 from .handlers import Generated, InputError, Runner, parse_size, price_text, random_seed, size_label, size_value
@@ -123,17 +123,24 @@ def _size_choices(spec: ModelSpec) -> list[tuple[str, str]]:
     ]
 
 
+def option_slider(name: str, limits: Range, *, step: float, **kwargs: Any) -> gr.Slider:
+    """A slider for one request option: range and default from the model, words from titan.options."""
+    option = OPTIONS[name]
+    return gr.Slider(
+        minimum=limits.low,
+        maximum=limits.high,
+        value=limits.default,
+        step=step,
+        label=option.label,
+        info=option.help,
+        **kwargs,
+    )
+
+
 def build_generation_settings(spec: ModelSpec, *, edit: bool = False, open: bool = False) -> GenerationSettings:
     """The "Generation settings" accordion. `edit`: the output has the input's size, so no size picker."""
     with gr.Accordion("Generation settings", open=open, elem_classes="gen-settings"):
-        count = gr.Slider(
-            minimum=spec.number_of_images.low,
-            maximum=spec.number_of_images.high,
-            value=spec.number_of_images.default,
-            step=1,
-            label=OPTIONS["number_of_images"].label,
-            info=OPTIONS["number_of_images"].help,
-        )
+        count = option_slider("number_of_images", spec.number_of_images, step=1)
         quality = gr.Radio(
             choices=list(QUALITIES),
             value=QUALITIES[0],
@@ -152,14 +159,7 @@ def build_generation_settings(spec: ModelSpec, *, edit: bool = False, open: bool
                 info=_size_info(spec),
                 allow_custom_value=True,  # any WIDTHxHEIGHT; titan checks it against the model's rule
             )
-        cfg = gr.Slider(
-            minimum=spec.cfg_scale.low,
-            maximum=spec.cfg_scale.high,
-            value=spec.cfg_scale.default,
-            step=0.1,
-            label=OPTIONS["cfg_scale"].label,
-            info=OPTIONS["cfg_scale"].help,
-        )
+        cfg = option_slider("cfg_scale", spec.cfg_scale, step=0.1)
         with gr.Row(equal_height=False, elem_classes="seed-row"):
             seed = gr.Number(
                 value=spec.seed.default,

@@ -52,14 +52,7 @@ def build(shared: s.Shared) -> s.TabParts:
                     label=OPTIONS["control_mode"].label,
                     info=OPTIONS["control_mode"].help,
                 )
-                strength = gr.Slider(
-                    minimum=spec.control_strength.low,
-                    maximum=spec.control_strength.high,
-                    value=spec.control_strength.default,
-                    step=0.05,
-                    label=OPTIONS["control_strength"].label,
-                    info=OPTIONS["control_strength"].help,
-                )
+                strength = s.option_slider("control_strength", spec.control_strength, step=0.05)
             settings = s.build_generation_settings(spec)
             row = s.build_generate_row(shared, TASK, TAB_ID)
             gr.Examples(examples=[[p] for p in TEXT_PROMPTS], inputs=[prompt], label="Try a prompt")

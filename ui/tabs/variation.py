@@ -38,14 +38,8 @@ def build(shared: s.Shared) -> s.TabParts:
                 elem_id="variation-images",
             )
             gr.Markdown(OPTIONS["images"].help, elem_classes="hint")
-            similarity = gr.Slider(
-                minimum=spec.similarity_strength.low,
-                maximum=spec.similarity_strength.high,
-                value=spec.similarity_strength.default,
-                step=0.05,
-                label=OPTIONS["similarity_strength"].label,
-                info=OPTIONS["similarity_strength"].help,
-                visible=spec.similarity,
+            similarity = s.option_slider(
+                "similarity_strength", spec.similarity_strength, step=0.05, visible=spec.similarity
             )
             prompt, negative = s.build_prompt_fields(
                 TAB_ID, placeholder="The same scene in autumn colours", optional=True
