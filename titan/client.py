@@ -11,6 +11,7 @@ limits before anything is sent, hands it to the engine, and decodes the answer.
 from __future__ import annotations
 
 import functools
+import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,12 @@ class GenerationResult:
     def images(self) -> list[Image.Image]:
         """The images as PIL, decoded on first use (saving to history needs only the bytes)."""
         return [load_image(raw, field="response image") for raw in self.raw_images]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the first image, read from its header (no pixels decoded)."""
+        with Image.open(io.BytesIO(self.raw_images[0])) as first:
+            return first.size
 
     @property
     def seed(self) -> int | None:

@@ -357,7 +357,7 @@ class Runner:
             f"seed {seed} · {i + 1}/{total}" if seed is not None else f"{i + 1}/{total}"
             for i, seed in enumerate(result.image_seeds)
         ]
-        width, height = result.images[0].size
+        width, height = result.size
         config = result.body.get("imageGenerationConfig", {})
         cost = price_text(
             result.engine,
