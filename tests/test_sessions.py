@@ -36,3 +36,13 @@ def test_each_user_gets_only_their_own_result(tmp_path) -> None:
     assert ann_job.status().success and bob_job.status().success
     sent_seeds = [body["imageGenerationConfig"]["seed"] for _, body in engine.calls]
     assert 101 in sent_seeds and 202 in sent_seeds
+
+
+def test_cancelling_ones_own_job_leaves_anothers_running(tmp_path) -> None:
+    with launched_app(tmp_path, client=TitanClient(engine=FunctionEngine(slow_handler))) as url:
+        ann, bob = Client(url, verbose=False), Client(url, verbose=False)
+        ann_job = ask(ann, 101)
+        bob_job = ask(bob, 202)
+        time.sleep(0.3)
+        assert bob_job.cancel()
+        assert ann_job.result(timeout=30)[-1] == 101
