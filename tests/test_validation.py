@@ -281,3 +281,21 @@ def test_large_but_sane_image_is_refused_by_pixels(client: TitanClient) -> None:
     buffer = io.BytesIO()
     Image.new("L", (9000, 8000)).save(buffer, format="PNG")
     assert "9000×8000" in str(refused(client.remove_background, buffer.getvalue()))
+
+
+def test_nova_refuses_translucent_inputs_sent_as_bodies() -> None:
+    """The client flattens alpha itself; a hand-made body (e.g. to the emulator) is still checked."""
+    from titan.images import encode_png_b64
+    from titan.models import NOVA_CANVAS, TITAN_V2
+    from titan.tasks import validate_body
+
+    translucent = encode_png_b64(Image.new("RGBA", (512, 512), (255, 0, 0, 128)))
+    body = {"taskType": "BACKGROUND_REMOVAL", "backgroundRemovalParams": {"image": translucent}}
+    with pytest.raises(TitanValidationError, match="opaque image"):
+        validate_body(NOVA_CANVAS, body)
+    validate_body(TITAN_V2, body)
+    palette = Image.new("P", (512, 512))
+    palette.info["transparency"] = 0
+    body["backgroundRemovalParams"]["image"] = encode_png_b64(palette)
+    with pytest.raises(TitanValidationError, match="opaque image"):
+        validate_body(NOVA_CANVAS, body)

@@ -12,7 +12,7 @@ from typing import Any
 from PIL import Image
 
 from ..errors import TitanValidationError
-from ..images import ImageInput, encode_png_b64, peek_b64, prepare_input
+from ..images import ImageInput, encode_png_b64, has_transparency, peek_b64, prepare_input
 from ..masks import check_mask_pixels
 from ..models import QUALITIES, ModelSpec, Range, Task
 from ..options import name_for_key
@@ -98,18 +98,9 @@ def check_image(spec: ModelSpec, value: Any, *, field: str) -> Image.Image:
             f"each side {low}–{high} px for {spec.name}",
             hint="resize or crop it (get_model(model_id).fit_input(image) scales it for you)",
         )
-    if not spec.accepts_transparency and _has_alpha(image):
+    if not spec.accepts_transparency and has_transparency(image):
         raise TitanValidationError(field, "transparent pixels", f"an opaque image for {spec.name}")
     return image
-
-
-def _has_alpha(image: Image.Image) -> bool:
-    if image.mode not in ("RGBA", "LA", "PA", "P"):
-        return False
-    image.load()
-    if image.mode == "P":
-        return "transparency" in image.info
-    return image.getchannel("A").getextrema()[0] < 255
 
 
 def check_mask(spec: ModelSpec, params: dict[str, Any], image: Image.Image) -> None:
