@@ -190,10 +190,10 @@ class _Book:
     ) -> LedgerRefusal | None:
         self.holds = {key: hold for key, hold in self.holds.items() if hold.expires > now}
         day_used, person_used = self.used(ticket.day, ticket.person, now)
+        if not _fits(person_used, ticket.amount, person_limit):  # person first, as DynamoLedger does
+            return LedgerRefusal("person", to_usd(person_used), to_usd(person_limit or 0))
         if not _fits(day_used, ticket.amount, day_limit):
             return LedgerRefusal("day", to_usd(day_used), to_usd(day_limit or 0))
-        if not _fits(person_used, ticket.amount, person_limit):
-            return LedgerRefusal("person", to_usd(person_used), to_usd(person_limit or 0))
         self.holds[ticket.hold_id] = _Hold(ticket.day, ticket.person, ticket.amount, expires)
         return None
 
