@@ -93,6 +93,11 @@ def test_a_request_dearer_than_the_whole_budget_says_so() -> None:
     assert "tomorrow" not in str(refused.value)  # waiting would not help
 
 
+def test_a_zero_budget_says_bedrock_is_switched_off() -> None:
+    with pytest.raises(TitanBudgetError, match=r"switched off \(today's budget for everyone is \$0\)"):
+        Budget(day_limit_usd=0).reserve(0.01, person="ann")
+
+
 def test_cents_add_up_exactly() -> None:
     """0.1 + 0.2 + ... in floats drifts past 0.3 or 0.6; counted in micro-dollars it does not."""
     budget = Budget(day_limit_usd=0.6)

@@ -726,6 +726,8 @@ class Budget:
     @staticmethod
     def _refusal_text(cost_usd: float, refusal: LedgerRefusal) -> str:
         whose = "today's budget for everyone" if refusal.limit == "day" else "your budget for today"
+        if to_micros(refusal.limit_usd) == 0:
+            return f"Spending on Bedrock is switched off ({whose} is $0). Use the offline engine, or raise the budget."
         if to_micros(cost_usd) > to_micros(refusal.limit_usd):
             return (
                 f"This request (${cost_usd:.3f}) costs more than {whose} of {_money(refusal.limit_usd)}. "
