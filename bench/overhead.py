@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import boto3
 from botocore.config import Config
+from titan.engines.base import FunctionEngine
 
 from titan import TitanClient
 from titan.emulator import start_emulator
-from titan.engines.base import FunctionEngine
 from titan.engines.offline import OfflineEngine
 
 MODEL = "amazon.titan-image-generator-v2:0"

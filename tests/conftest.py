@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from titan import TitanClient
-from titan.engines.base import FunctionEngine
+from titan import FunctionEngine, TitanClient
 from titan.images import encode_png_b64
+from titan.models import TITAN_V2
 
 
 def placeholder_response(model_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def mock_engine() -> FunctionEngine:
 @pytest.fixture
 def client(mock_engine: FunctionEngine) -> TitanClient:
     """Titan v2 on a mock engine that records every body it is sent."""
-    return TitanClient(engine=mock_engine)
+    return TitanClient(engine=mock_engine, model_id=TITAN_V2.model_id)
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from tests.ui_fixtures import emulator_client, input_files, launched_app, placeholder_handler
-from titan import Task, TitanClient, TitanValidationError
-from titan.engines.base import FunctionEngine
+from titan import FunctionEngine, Task, TitanClient, TitanValidationError
 from titan.models import NOVA_CANVAS, TITAN_V1
 
 API_NAMES = ["text_image", "inpaint", "outpaint", "variation", "color_guided", "remove_background"]

@@ -162,7 +162,7 @@ def test_every_supported_task_builds_a_body_its_model_accepts(mock_engine, model
 
 
 def test_partial_results_are_reported(photo) -> None:
-    from titan.engines.base import FunctionEngine
+    from titan import FunctionEngine
     from titan.images import encode_png_b64
 
     one = encode_png_b64(Image.new("RGB", (64, 64)))

@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from titan import TitanClient, TitanError
-from titan.engines.base import FunctionEngine
+from titan import FunctionEngine, TitanClient, TitanError
 from titan.history import read_png_metadata
 from titan.images import encode_png_b64
 

@@ -18,8 +18,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from tests.ui_fixtures import free_port, input_files, make_client, placeholder_handler
-from titan import TitanClient
-from titan.engines.base import FunctionEngine
+from titan import FunctionEngine, TitanClient
 from titan.history import History, LocalBlobStore, read_png_metadata
 from ui import AppSettings, build_app, launch_options
 

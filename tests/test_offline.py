@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from titan.engines.base import Engine
+from titan import Engine
 from titan.engines.offline import OfflineEngine
 from titan.errors import TitanEngineUnavailableError
 from titan.images import encode_png_b64

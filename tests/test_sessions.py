@@ -8,8 +8,7 @@ import pytest
 from gradio_client import Client
 
 from tests.ui_fixtures import launched_app, placeholder_handler
-from titan import TitanClient
-from titan.engines.base import FunctionEngine
+from titan import FunctionEngine, TitanClient
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -16,13 +16,13 @@ from botocore.stub import ANY, Stubber
 from PIL import Image
 
 from titan import (
+    FunctionEngine,
     TitanClient,
     TitanContentFilteredError,
     TitanModelUnavailableError,
     TitanValidationError,
     pad_for_outpaint,
 )
-from titan.engines.base import FunctionEngine
 from titan.engines.bedrock import BedrockEngine
 from titan.errors import TitanEngineUnavailableError
 from titan.families.stability import check_native_body, native_to_titan, notes_for, titan_response_to_native

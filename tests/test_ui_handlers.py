@@ -11,8 +11,7 @@ import pytest
 from PIL import Image
 
 from tests.ui_fixtures import editor_value, placeholder_handler, rgb_image, save_png
-from titan import Task, TitanClient, TitanValidationError
-from titan.engines.base import FunctionEngine
+from titan import FunctionEngine, Task, TitanClient, TitanValidationError
 from titan.history import History, LocalBlobStore, read_png_metadata
 from titan.models import NOVA_CANVAS, TITAN_V1, TITAN_V2
 from ui import handlers as h
@@ -279,9 +278,10 @@ def test_retired_model_offers_a_usable_model_in_one_click():
 
 def test_budget_refuses_before_sending_and_counts_sessions(tmp_path) -> None:
     """On Bedrock, a run whose price would pass the budget is refused before any call."""
+    from ui.visitor import visiting
+
     from titan import TitanBudgetError
     from titan.budget import Budget
-    from ui.visitor import visiting
 
     engine = FunctionEngine(placeholder_handler)
     engine.name = "bedrock"  # priced like Bedrock, answered locally

@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from titan import TitanClient
-from titan.engines.base import FunctionEngine
+from titan import FunctionEngine, TitanClient
 from ui.settings import AppSettings
 
 

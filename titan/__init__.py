@@ -1,12 +1,39 @@
-"""Amazon Titan Image Generator tasks on Bedrock, with an offline preview engine.
+"""Amazon Bedrock image models behind one typed request per task, with an offline preview engine.
 
-The public surface: `TitanClient` and its result, the error tree, the model table and
-the image/mask helpers a caller needs. Everything else is private to the package.
+The one door to the package: everything a caller (the playground UI included) uses is
+re-exported here; the modules behind it are private.
+
+Running tasks
+    TitanClient, Plan, GenerationResult        run typed requests on an engine
+    TASKS, Request, request_type, request_types  the tasks and their request classes
+    TextImageRequest, InpaintRequest, ...       one request class per task
+    BodyImage                                   an image ready for a request body
+
+Models, engines, families
+    MODELS, ModelSpec, get_model, DEFAULT_MODEL_ID, SERVICES, service_model
+    Engine, FunctionEngine, make_engine, engine_names
+    family_for, Price, Call
+    Kind, Option, Range                         how options are declared (labels, limits)
+
+The playground's services
+    Playground, Person, Delivered, random_seed  fit, price, budget, run and store a request for a person
+    Budget, open_ledger                         spending limits, kept in a file or DynamoDB
+    History, Run, open_store, read_png_metadata every result kept, with its settings
+    lifecycle                                   which models this account can use now
+    PROMPT_TIPS, prompt_warnings, install_log_redaction
+
+Images and masks
+    ImageInput, pad_for_outpaint, painted_to_titan_mask, invert_mask, binarize_mask
+
+Errors: TitanError and its tree (see `titan.errors`).
 """
 
 from __future__ import annotations
 
-from .client import GenerationResult, TitanClient
+from . import lifecycle
+from .budget import Budget, open_ledger
+from .client import GenerationResult, Plan, TitanClient
+from .engines import Engine, FunctionEngine, engine_names, make_engine
 from .errors import (
     TitanAccessDeniedError,
     TitanBudgetError,
@@ -20,16 +47,70 @@ from .errors import (
     TitanTimeoutError,
     TitanValidationError,
 )
-from .images import ImageInput, pad_for_outpaint
+from .families import Call, Price, family_for
+from .fields import Kind, Option, Range
+from .history import (
+    History,
+    HistoryError,
+    Run,
+    default_data_dir,
+    default_history_dir,
+    metadata_request,
+    open_store,
+    read_png_metadata,
+)
+from .images import ImageInput, load_image, pad_for_outpaint, peek_size
 from .masks import binarize_mask, invert_mask, painted_to_titan_mask
-from .models import MODELS, ModelSpec, Task, get_model
+from .models import DEFAULT_MODEL_ID, MODELS, SERVICES, ModelSpec, get_model, service_model
+from .playground import Delivered, Person, Playground, random_seed
+from .prompting import PROMPT_TIPS, prompt_warnings
+from .redact import install_log_redaction
+from .tasks import TASKS, BodyImage, Request, request_type, request_types
+from .tasks.background_removal import BackgroundRemovalRequest
+from .tasks.color_guided import ColorGuidedRequest
+from .tasks.inpaint import InpaintRequest
+from .tasks.outpaint import OutpaintRequest
+from .tasks.search_recolor import SearchRecolorRequest
+from .tasks.style_guide import StyleGuideRequest
+from .tasks.style_transfer import StyleTransferRequest
+from .tasks.text_image import TextImageRequest
+from .tasks.upscale import UpscaleRequest
+from .tasks.variation import VariationRequest
 
 __all__ = [
+    "DEFAULT_MODEL_ID",
     "MODELS",
+    "PROMPT_TIPS",
+    "SERVICES",
+    "TASKS",
+    "BackgroundRemovalRequest",
+    "BodyImage",
+    "Budget",
+    "Call",
+    "ColorGuidedRequest",
+    "Delivered",
+    "Engine",
+    "FunctionEngine",
     "GenerationResult",
+    "History",
+    "HistoryError",
     "ImageInput",
+    "InpaintRequest",
+    "Kind",
     "ModelSpec",
-    "Task",
+    "Option",
+    "OutpaintRequest",
+    "Person",
+    "Plan",
+    "Playground",
+    "Price",
+    "Range",
+    "Request",
+    "Run",
+    "SearchRecolorRequest",
+    "StyleGuideRequest",
+    "StyleTransferRequest",
+    "TextImageRequest",
     "TitanAccessDeniedError",
     "TitanBudgetError",
     "TitanClient",
@@ -42,9 +123,29 @@ __all__ = [
     "TitanThrottledError",
     "TitanTimeoutError",
     "TitanValidationError",
+    "UpscaleRequest",
+    "VariationRequest",
     "binarize_mask",
+    "default_data_dir",
+    "default_history_dir",
+    "engine_names",
+    "family_for",
     "get_model",
+    "install_log_redaction",
     "invert_mask",
+    "lifecycle",
+    "load_image",
+    "make_engine",
+    "metadata_request",
+    "open_ledger",
+    "open_store",
     "pad_for_outpaint",
     "painted_to_titan_mask",
+    "peek_size",
+    "prompt_warnings",
+    "random_seed",
+    "read_png_metadata",
+    "request_type",
+    "request_types",
+    "service_model",
 ]

@@ -1,11 +1,14 @@
-"""`TitanClient`: one method per Titan task, the same on every engine.
+"""`TitanClient`: any task on any engine, from one typed request.
 
-    client = TitanClient(engine="auto")
-    result = client.text_image("A red bucket on a beach", width=1024, height=1024, seed=7)
+    client = TitanClient(engine="auto", model_id="stability.stable-image-core-v1:1")
+    result = client.run(TextImageRequest("A red bucket on a beach", width=1024, height=1024, seed=7))
+    result = client.text_image("A red bucket on a beach", seed=7)    # the same, by the task's API name
     result.images[0].save("bucket.png")
 
-Each call builds the body (only the fields you set), validates it against the model's
-limits before anything is sent, hands it to the engine, and decodes the answer.
+A run validates the request once against the model's limits (nothing is sent when it
+fails), turns it into the family's calls, sends them (several side by side), and merges
+the answers. `plan()` does everything but sending: the UI prices and budgets a plan, then
+`send()`s it without checking it again.
 """
 
 from __future__ import annotations
@@ -13,48 +16,70 @@ from __future__ import annotations
 import functools
 import io
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
 
-from .engines.base import Engine
-from .errors import TitanContentFilteredError, TitanServiceError, TitanValidationError
-from .families import Call, family_for
-from .images import ImageInput, check_image_bytes, decode_b64, decode_image_b64, load_image
-from .models import DEFAULT_MODEL_ID, ModelSpec, Task, get_model
-from .tasks import TASK_MODULES, check_supported, validate_body
+from .engines import Engine, make_engine
+from .errors import TitanError, TitanModelUnavailableError
+from .families import Call, Price, family_for
+from .images import check_image_bytes, decode_b64, load_image
+from .models import DEFAULT_MODEL_ID, ModelSpec, get_model
+from .tasks import Request, request_type, request_types
 
-ENGINE_NAMES = ("auto", "bedrock", "offline")
+
+@dataclass
+class Plan:
+    """A validated request ready to send: its calls, what it costs and what it changes. Nothing sent yet."""
+
+    spec: ModelSpec
+    request: Request
+    calls: list[Call]
+    price: Price
+    notes: list[str]
+    billed: bool
+
+    @property
+    def cost_usd(self) -> float:
+        """What it costs if every image comes back (0 on an engine that is not billed)."""
+        return self.price.total if self.billed else 0.0
 
 
 @dataclass
 class GenerationResult:
-    """What a task call returns.
-
-    `body` is the request in the Titan vocabulary; for the Titan family (Titan, Nova) it
-    is exactly the JSON object sent. `calls` lists what was really sent, per family.
-    """
+    """What a run returns: the images exactly as the model sent them, and what produced them."""
 
     raw_images: list[bytes]
-    """The PNG bytes exactly as the model returned them (saved to history unchanged)."""
-    body: dict[str, Any]
-    task: Task
+    """The PNG bytes exactly as the model returned them (saved to History unchanged)."""
+    request: Request
+    calls: list[Call]
     model_id: str
     engine: str
-    requested: int
+    billed: bool
+    price: Price
+    seeds: list[int | None]
+    notes: list[str] = field(default_factory=list)
     error: str | None = None
-    mask_image: Image.Image | None = None
+    """Set when fewer images came back than were asked for (a content filter withheld some)."""
+    mask_image: bytes | None = None
     elapsed_s: float = 0.0
-    response: dict[str, Any] = field(default_factory=dict, repr=False)
-    calls: list[Call] = field(default_factory=list, repr=False)
-    """The invoke_model calls made: (model_id, exact body). For the Titan family, one call with `body`."""
 
     @functools.cached_property
     def images(self) -> list[Image.Image]:
-        """The images as PIL, decoded on first use (saving to history needs only the bytes)."""
+        """The images as PIL, decoded on first use (saving to History needs only the bytes)."""
         return [load_image(raw, field="response image") for raw in self.raw_images]
+
+    @property
+    def task(self) -> str:
+        return self.request.task
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The first call's exact body (for the Titan family, the only one)."""
+        return self.calls[0].body
 
     @property
     def size(self) -> tuple[int, int]:
@@ -64,29 +89,38 @@ class GenerationResult:
 
     @property
     def seed(self) -> int | None:
-        return self.body.get("imageGenerationConfig", {}).get("seed")
+        return getattr(self.request, "seed", None)
 
     @property
     def image_seeds(self) -> list[int | None]:
-        """Each image's own seed when the engine reports it (offline, Stability), else the request's."""
-        seeds = self.response.get("seeds")
-        if isinstance(seeds, list) and len(seeds) == len(self.raw_images):
-            return seeds
-        return [self.seed] * len(self.raw_images)
+        return self.seeds
+
+    @property
+    def requested(self) -> int:
+        return self.price.images
 
     @property
     def partial(self) -> bool:
         """True when the model returned fewer images than asked (some were filtered)."""
         return len(self.raw_images) < self.requested
 
+    @property
+    def cost_usd(self) -> float:
+        """What the run cost: the images that came back, priced by the service that made them."""
+        return round(self.price.per_image * len(self.raw_images), 4) if self.billed else 0.0
+
 
 class TitanClient:
-    """Runs Titan tasks on an engine: "bedrock", "offline", "auto" or any `Engine` object.
+    """Runs any task on an engine: "bedrock", "offline", "auto" or any `Engine` object.
 
     "auto" picks Bedrock when boto3 finds AWS credentials, else the offline preview engine.
-    `region=None` lets boto3's own chain decide. `endpoint_url` (or the standard
-    AWS_ENDPOINT_URL_BEDROCK_RUNTIME variable) points the Bedrock engine elsewhere, e.g. at
-    the local emulator.
+    `region=None` lets the environment decide (AWS_REGION / AWS_DEFAULT_REGION / the AWS
+    config, else us-west-2). `endpoint_url` (or AWS_ENDPOINT_URL_BEDROCK_RUNTIME) points the
+    Bedrock engine elsewhere, e.g. at the local emulator. `request_timeout` bounds a whole
+    request, retries included.
+
+    Every task is also a method named after its API name (`text_image`, `inpaint`, ...):
+    `client.inpaint(image, mask_image=mask, text="...")` is `client.run(InpaintRequest(...))`.
     """
 
     def __init__(
@@ -94,22 +128,11 @@ class TitanClient:
         engine: str | Engine = "auto",
         model_id: str = DEFAULT_MODEL_ID,
         region: str | None = None,
-        *,
-        profile: str | None = None,
-        endpoint_url: str | None = None,
-        read_timeout: float | None = None,
-        max_attempts: int | None = None,
+        **engine_options: Any,
     ) -> None:
         self.spec: ModelSpec = get_model(model_id)
         self.model_id = model_id
-        self.engine: Engine = make_engine(
-            engine,
-            region=region,
-            profile=profile,
-            endpoint_url=endpoint_url,
-            read_timeout=read_timeout,
-            max_attempts=max_attempts,
-        )
+        self.engine: Engine = make_engine(engine, region=region, **engine_options)
 
     @property
     def region(self) -> str | None:
@@ -121,179 +144,97 @@ class TitanClient:
         clone.spec, clone.model_id, clone.engine = get_model(model_id), model_id, self.engine
         return clone
 
-    # --- tasks ------------------------------------------------------------------------
-
-    def text_image(
-        self,
-        text: str,
-        *,
-        negative_text: str | None = None,
-        condition_image: ImageInput | None = None,
-        control_mode: str | None = None,
-        control_strength: float | None = None,
-        style: str | None = None,
-        **config: Any,
-    ) -> GenerationResult:
-        """TEXT_IMAGE, optionally conditioned on a Canny-edge or segmentation image."""
-        return self._run(
-            Task.TEXT_IMAGE,
-            text,
-            negative_text=negative_text,
-            condition_image=condition_image,
-            control_mode=control_mode,
-            control_strength=control_strength,
-            style=style,
-            **config,
-        )
-
-    def inpaint(
-        self,
-        image: ImageInput,
-        *,
-        text: str | None = None,
-        mask_image: ImageInput | None = None,
-        mask_prompt: str | None = None,
-        negative_text: str | None = None,
-        return_mask: bool | None = None,
-        **config: Any,
-    ) -> GenerationResult:
-        """INPAINTING: change the black area of `mask_image` (or what `mask_prompt` names).
-
-        Without `text` the masked object is removed (the body then has no text key).
-        """
-        return self._run(
-            Task.INPAINTING,
-            image,
-            text=text,
-            mask_image=mask_image,
-            mask_prompt=mask_prompt,
-            negative_text=negative_text,
-            return_mask=return_mask,
-            **config,
-        )
-
-    def outpaint(
-        self,
-        image: ImageInput,
-        *,
-        text: str,
-        mask_image: ImageInput | None = None,
-        mask_prompt: str | None = None,
-        mode: str | None = None,
-        negative_text: str | None = None,
-        return_mask: bool | None = None,
-        **config: Any,
-    ) -> GenerationResult:
-        """OUTPAINTING: keep the black area of `mask_image` and generate the rest."""
-        return self._run(
-            Task.OUTPAINTING,
-            image,
-            text=text,
-            mask_image=mask_image,
-            mask_prompt=mask_prompt,
-            mode=mode,
-            negative_text=negative_text,
-            return_mask=return_mask,
-            **config,
-        )
-
-    def variation(
-        self,
-        images: Sequence[ImageInput] | ImageInput,
-        *,
-        text: str | None = None,
-        negative_text: str | None = None,
-        similarity_strength: float | None = None,
-        **config: Any,
-    ) -> GenerationResult:
-        """IMAGE_VARIATION of one to five reference images."""
-        return self._run(
-            Task.IMAGE_VARIATION,
-            images,
-            text=text,
-            negative_text=negative_text,
-            similarity_strength=similarity_strength,
-            **config,
-        )
-
-    def color_guided(
-        self,
-        text: str,
-        colors: Sequence[str],
-        *,
-        reference_image: ImageInput | None = None,
-        negative_text: str | None = None,
-        **config: Any,
-    ) -> GenerationResult:
-        """COLOR_GUIDED_GENERATION from one to ten hex colours."""
-        return self._run(
-            Task.COLOR_GUIDED_GENERATION,
-            text,
-            colors,
-            reference_image=reference_image,
-            negative_text=negative_text,
-            **config,
-        )
-
-    def remove_background(self, image: ImageInput) -> GenerationResult:
-        """BACKGROUND_REMOVAL: an RGBA image with a transparent background."""
-        return self._run(Task.BACKGROUND_REMOVAL, image)
-
     # --- the one path every task takes ------------------------------------------------
 
-    def build_body(self, task: Task, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """The exact body a task call would send, validated; nothing is sent."""
-        check_supported(self.spec, task)
-        body = TASK_MODULES[task].build_body(self.spec, *args, **kwargs)
-        validate_body(self.spec, body)
-        return body
+    def plan(self, request: Request) -> Plan:
+        """Validate `request` on this model and work out its calls, price and notes; nothing is sent."""
+        family = family_for(self.spec)
+        prepared = request.validate(self.spec)
+        return Plan(
+            spec=self.spec,
+            request=prepared,
+            calls=family.calls(self.spec, prepared, region=self.region),
+            price=family.price(self.spec, prepared),
+            notes=family.notes(self.spec, prepared),
+            billed=bool(getattr(self.engine, "billed", False)),
+        )
 
-    def invoke_body(self, body: dict[str, Any]) -> GenerationResult:
-        """Validate and run a ready body (e.g. one restored from history)."""
-        return self._send(validate_body(self.spec, body), body)
-
-    def _run(self, task: Task, *args: Any, **kwargs: Any) -> GenerationResult:
-        return self._send(task, self.build_body(task, *args, **kwargs))
-
-    def _send(self, task: Task, body: dict[str, Any]) -> GenerationResult:
+    def send(self, plan: Plan, *, deadline: float | None = None) -> GenerationResult:
+        """Send a plan's calls (side by side when several) and merge the answers."""
         started = time.perf_counter()
-        response, calls = family_for(self.spec).invoke(self.engine, self.spec, task, body)
-        result = _result(task, body, response, self, time.perf_counter() - started)
-        result.calls = calls
-        return result
+        outcomes = _invoke_all(self.engine, plan.calls, deadline)
+        try:
+            answer = family_for(plan.spec).merge(plan.calls, outcomes)
+        except TitanModelUnavailableError as error:
+            raise _with_suggestion(error, self.spec, self.region) from None
+        raw_images = [decode_b64(data, field="response image") for data in answer.images]
+        for raw in raw_images:
+            check_image_bytes(raw, field="response image")
+        return GenerationResult(
+            raw_images=raw_images,
+            request=plan.request,
+            calls=plan.calls,
+            model_id=self.model_id,
+            engine=self.engine.name,
+            billed=plan.billed,
+            price=plan.price,
+            seeds=answer.seeds,
+            notes=plan.notes,
+            error=_partial_note(answer.error, len(raw_images), plan.price.images),
+            mask_image=decode_b64(answer.mask, field="maskImage") if answer.mask else None,
+            elapsed_s=time.perf_counter() - started,
+        )
+
+    def run(self, request: Request, *, deadline: float | None = None) -> GenerationResult:
+        """Validate, send and merge: the whole request."""
+        return self.send(self.plan(request), deadline=deadline)
+
+    def calls(self, request: Request) -> list[Call]:
+        """The exact calls `request` would make on this model, validated; nothing is sent."""
+        return self.plan(request).calls
+
+    def __getattr__(self, name: str) -> Callable[..., GenerationResult]:
+        for kind in request_types():
+            if kind.api_name == name:
+                return lambda *args, **kwargs: self.run(kind.create(*args, **kwargs))
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def request(self, task: str, *args: Any, **kwargs: Any) -> Request:
+        """A request for `task` (type or API name), unknown settings refused with their names."""
+        return request_type(task).create(*args, **kwargs)
 
 
-def _result(
-    task: Task, body: dict[str, Any], response: dict[str, Any], client: TitanClient, elapsed: float
-) -> GenerationResult:
-    encoded = response.get("images") or []
-    if not isinstance(encoded, list):
-        raise TitanServiceError("The model's answer had no image list; try again.")
-    error = response.get("error")
-    requested = body.get("imageGenerationConfig", {}).get("numberOfImages", 1)
-    if not encoded:
-        if error:
-            raise TitanContentFilteredError(
-                f"The generated images were blocked by the content filter: {error} Try a different prompt or seed.",
-                stage="output",
-                billed=None,
-            )
-        raise TitanServiceError("The model returned no images and no reason; try again.")
-    raw_images = [decode_b64(data, field="response image") for data in encoded]
-    for raw in raw_images:
-        check_image_bytes(raw, field="response image")
-    mask = response.get("maskImage")
-    return GenerationResult(
-        raw_images=raw_images,
-        body=body,
-        task=task,
-        model_id=client.model_id,
-        engine=client.engine.name,
-        requested=requested,
-        error=_partial_note(error, len(raw_images), requested),
-        mask_image=decode_image_b64(mask, field="maskImage") if mask else None,
-        elapsed_s=elapsed,
-        response={key: value for key, value in response.items() if key not in ("images", "maskImage")},
+def _invoke_all(engine: Engine, calls: list[Call], deadline: float | None) -> list[dict[str, Any] | Exception]:
+    """Every call's answer or TitanError, in call order; several calls run side by side."""
+
+    def one(call: Call) -> dict[str, Any] | Exception:
+        try:
+            return engine.invoke(call.model_id, call.body, region=call.region, deadline=deadline)
+        except TitanError as exc:
+            return exc
+
+    if len(calls) == 1:
+        return [one(calls[0])]
+    with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="titan-call") as pool:
+        return list(pool.map(one, calls))
+
+
+def _with_suggestion(
+    error: TitanModelUnavailableError, spec: ModelSpec, region: str | None
+) -> TitanModelUnavailableError:
+    """The refusal with a usable model to switch to (from the lifecycle report, cached: no call)."""
+    if error.suggestion is not None:
+        return error
+    from .lifecycle import suggest_replacement
+
+    suggestion = suggest_replacement(spec.model_id, region=region)
+    advice = f" Switch to {suggestion}." if suggestion else " Pick an active model."
+    return TitanModelUnavailableError(
+        error.message + advice,
+        model_id=error.model_id,
+        suggestion=suggestion,
+        code=error.code,
+        request_id=error.request_id,
     )
 
 
@@ -302,34 +243,3 @@ def _partial_note(error: str | None, got: int, requested: int) -> str | None:
         reason = f" ({error})" if error else ""
         return f"{requested - got} of {requested} images were withheld by the content filter{reason}."
     return error or None
-
-
-def make_engine(
-    engine: str | Engine,
-    *,
-    region: str | None = None,
-    profile: str | None = None,
-    endpoint_url: str | None = None,
-    read_timeout: float | None = None,
-    max_attempts: int | None = None,
-) -> Engine:
-    """An engine by name ("auto", "bedrock", "offline"), or the given `Engine` unchanged."""
-    if not isinstance(engine, str):
-        return engine
-    if engine not in ENGINE_NAMES:
-        raise TitanValidationError("engine", engine, " or ".join(ENGINE_NAMES))
-    if engine in ("auto", "bedrock"):
-        from .engines.bedrock import DEFAULT_MAX_ATTEMPTS, DEFAULT_READ_TIMEOUT, BedrockEngine
-
-        bedrock = BedrockEngine(
-            region=region,
-            profile=profile,
-            endpoint_url=endpoint_url,
-            read_timeout=read_timeout or DEFAULT_READ_TIMEOUT,
-            max_attempts=max_attempts or DEFAULT_MAX_ATTEMPTS,
-        )
-        if engine == "bedrock" or bedrock.has_credentials():
-            return bedrock
-    from .engines.offline import OfflineEngine
-
-    return OfflineEngine()

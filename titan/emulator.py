@@ -7,16 +7,17 @@ Real boto3 talks to it unchanged: point the endpoint at it and use any dummy key
     AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://127.0.0.1:8765 \\
     AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test python -m your_app
 
-`POST /model/{modelId}/invoke` checks the body with the same rules as `titan`'s client
-(`titan.tasks.validate_body`), so a bad request gets the 400 `ValidationException` that
+`POST /model/{modelId}/invoke` reads the body back into its typed request with the same
+declaration the client builds it from (`titan.families.*.decode`, then
+`Request.validate`), so a bad request gets the 400 `ValidationException` that
 Bedrock would send ("Malformed input request: ..., please reformat your input and try
 again."; an unknown model id gets "The provided model identifier is invalid."). Valid
 requests are answered by the offline engine (`titan.engines.offline.OfflineEngine`), or by
 flat gradient placeholders when that engine is not installed or `--placeholder` is given:
 `{"images": [base64 PNG...], "error": null}`, with an `x-amzn-RequestId` header.
-Stability model ids (`stability.*`, also `us.`-prefixed) take their native bodies, checked
-by `titan.families.stability.check_native_body`, and get `{"images", "seeds",
-"finish_reasons"}` back; an output-filter fault then reports "Filter reason: output image".
+Stability model ids (`stability.*`, also `us.`-prefixed) take their native bodies and get
+`{"images", "seeds", "finish_reasons"}` back; an output-filter fault then reports
+"Filter reason: output image".
 Errors use Bedrock's rest-json shape (status, `x-amzn-ErrorType` header, `{"message"}`),
 so botocore raises its real exception classes (`client.exceptions.ThrottlingException`...).
 
@@ -85,18 +86,17 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import ModuleType
 from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
 from PIL import Image
 
-from .engines.base import Engine
+from .engines import Engine
 from .errors import TitanEngineUnavailableError, TitanError, TitanValidationError
-from .images import encode_png_b64, peek_b64
-from .models import Task, get_model
-from .tasks import validate_body
+from .families import Outcome, family_of_model_id, spec_for_model_id
+from .images import encode_png_b64
+from .models import MODELS, service_model, strip_profile
 
 __all__ = [
     "FAULT_KINDS",
@@ -356,46 +356,37 @@ def _invoked_model(path: str) -> str | None:
     return unquote(quoted) if quoted and "/" not in quoted else None
 
 
-def _task_name(body: Any) -> str:
+def _task_name(model_id: str, body: Any) -> str:
+    """What a body asks for, for the log line: Titan's taskType, or the Stability service's name."""
     task = body.get("taskType") if isinstance(body, dict) else None
-    return task if isinstance(task, str) else "-"
+    if isinstance(task, str):
+        return task
+    service = service_model(model_id)
+    return service.name if service is not None else "-"
 
 
 def _check_request(model_id: str, body: Any) -> None:
     """Raise the `_Refusal` Bedrock would send for this model id and body."""
     if body is _NOT_JSON:
         raise _Refusal(400, _VALIDATION, _malformed("the request body is not valid JSON"))
-    stability = _stability_for(model_id)
-    if stability is not None:
-        try:
-            stability.check_native_body(model_id, body)
-        except TitanValidationError as exc:
-            raise _Refusal(400, _VALIDATION, _malformed(exc.message)) from None
-        return
+    if strip_profile(model_id) not in MODELS and service_model(model_id) is None:
+        raise _Refusal(400, _VALIDATION, "The provided model identifier is invalid.")
+    family = family_of_model_id(model_id)
     try:
-        spec = get_model(model_id)
-    except TitanValidationError:
-        raise _Refusal(400, _VALIDATION, "The provided model identifier is invalid.") from None
-    try:
-        validate_body(spec, body)
+        family.decode(model_id, body).validate(spec_for_model_id(model_id))
     except TitanValidationError as exc:
+        native = getattr(family, "native_name", None)
+        if native is not None:  # Stability names its own keys ("prompt", not "text")
+            exc = TitanValidationError(native(model_id, body, exc.field), exc.value, exc.allowed, problem=exc.problem)
         raise _Refusal(400, _VALIDATION, _malformed(exc.message)) from None
 
 
 def _filter_output(model_id: str, result: dict[str, Any], keep: int) -> dict[str, Any]:
-    stability = _stability_for(model_id)
-    if stability is not None:
-        return stability.filtered_native_output(result, keep)
+    if family_of_model_id(model_id).name == "stability":
+        from .families.stability import filtered_answer
+
+        return filtered_answer(result, keep)
     return {**result, "images": list(result.get("images") or [])[:keep], "error": output_filter_message()}
-
-
-def _stability_for(model_id: str) -> ModuleType | None:
-    """`titan.families.stability` when `model_id` is a Stability model (native bodies), else None."""
-    try:
-        from .families import stability
-    except ImportError:
-        return None
-    return stability if stability.is_stability_model(model_id) else None
 
 
 # --- placeholder images -----------------------------------------------------------------
@@ -403,44 +394,39 @@ def _stability_for(model_id: str) -> ModuleType | None:
 
 class PlaceholderEngine:
     """Flat gradients of the right size, count and mode: the stand-in when the offline engine
-    is missing. In/outpainting answer at the input's size; background removal in RGBA."""
+    is missing. Edits answer at the output's size; background removal in RGBA."""
 
     name = "placeholder"
+    billed = False
+    region = None
 
-    def invoke(self, model_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        stability = _stability_for(model_id)
-        if stability is None:
-            return self._titan(body)
-        _task, titan_body = stability.native_to_titan(model_id, body)
-        seed = titan_body.get("imageGenerationConfig", {}).get("seed")
-        return stability.titan_response_to_native(model_id, self._titan(titan_body), seed=seed)
-
-    def _titan(self, body: dict[str, Any]) -> dict[str, Any]:
-        task = Task(body["taskType"])
-        params = body.get(task.params_key) or {}
-        config = body.get("imageGenerationConfig") or {}
-        size, count = _placeholder_plan(task, params, config)
-        rgba = task is Task.BACKGROUND_REMOVAL
-        images = [encode_png_b64(_gradient(size, *_colours(task, params, config, i), rgba=rgba)) for i in range(count)]
-        return {"images": images, "error": None}
+    def invoke(
+        self, model_id: str, body: dict[str, Any], *, region: str | None = None, deadline: float | None = None
+    ) -> dict[str, Any]:
+        family = family_of_model_id(model_id)
+        request = family.decode(model_id, body)
+        colors = getattr(request, "colors", None) or []
+        seeds = [(getattr(request, "seed", None) or 0) + i for i in range(request.image_count())]
+        images = [
+            encode_png_b64(_gradient(_placeholder_size(request), *_colours(request, colors, i), rgba=_rgba(request)))
+            for i in range(request.image_count())
+        ]
+        return family.respond(model_id, request, Outcome(images, seeds))
 
 
-def _placeholder_plan(task: Task, params: dict[str, Any], config: dict[str, Any]) -> tuple[tuple[int, int], int]:
-    count = int(config.get("numberOfImages", 1))
-    if task is Task.BACKGROUND_REMOVAL:
-        return peek_b64(params["image"]).size, 1
-    if task in (Task.INPAINTING, Task.OUTPAINTING):
-        return peek_b64(params["image"]).size, count
-    return (int(config.get("width", _DEFAULT_SIZE[0])), int(config.get("height", _DEFAULT_SIZE[1]))), count
+def _placeholder_size(request: Any) -> tuple[int, int]:
+    size = getattr(request, "output_size", None)
+    return size() if callable(size) else _DEFAULT_SIZE
 
 
-def _colours(
-    task: Task, params: dict[str, Any], config: dict[str, Any], index: int
-) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-    colours = params.get("colors") if task is Task.COLOR_GUIDED_GENERATION else None
-    if colours:
-        return _hex(colours[index % len(colours)]), _hex(colours[(index + 1) % len(colours)])
-    seed = f"{task}|{params.get('text', '')}|{config.get('seed', 42)}|{index}"
+def _rgba(request: Any) -> bool:
+    return request.task == "BACKGROUND_REMOVAL"
+
+
+def _colours(request: Any, colors: list[str], index: int) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    if colors:
+        return _hex(colors[index % len(colors)]), _hex(colors[(index + 1) % len(colors)])
+    seed = f"{request.task}|{request.prompt}|{getattr(request, 'seed', None)}|{index}"
     digest = hashlib.sha256(seed.encode()).digest()
     return (digest[0], digest[1], digest[2]), (digest[3], digest[4], digest[5])
 
@@ -604,7 +590,7 @@ class Emulator:
             reply = self._respond(model_id, body, fault)
         except _Refusal as refusal:
             reply = _error_reply(refusal.status, refusal.code, refusal.message)
-        reply.model, reply.task = model_id, _task_name(body)
+        reply.model, reply.task = model_id, _task_name(model_id, body)
         reply.fault = fault.kind if fault else "-"
         return reply
 
@@ -633,7 +619,7 @@ class Emulator:
             raise _Refusal(400, _VALIDATION, _malformed(exc.message)) from None
         except TitanError as exc:
             raise _Refusal(500, "InternalServerException", exc.message) from None
-        if _stability_for(model_id) is None:
+        if family_of_model_id(model_id).name == "titan":
             result.setdefault("error", None)  # Titan always sends the key; Stability never does
         return result
 

@@ -2,13 +2,16 @@
 
 A run is one task call. It is stored as files under a key prefix per user:
 
-    users/<user>/runs/<run_id>/run.json         the request (images as file references), model,
-                                                engine, region, time, cost, each image's seed
+    users/<user>/runs/<run_id>/run.json         the request's record (`Request.to_record`: its set
+                                                fields, images as file references), the calls made,
+                                                model, engine, region, time, cost, each image's seed
     users/<user>/runs/<run_id>/output_<i>.png   the model's PNG bytes unchanged, plus iTXt metadata
     users/<user>/runs/<run_id>/inputs/<n>.png   every input image and mask the request used
 
-so a run can be repeated exactly (`History.restore_body`) and any PNG the app made can be
-dropped back in to restore its settings (`read_png_metadata`). Stores are plain blob
+so a run can be repeated exactly (`History.restore_request`) and any PNG the app made can be
+dropped back in to restore its settings (`read_png_metadata`). Runs stored before requests
+were typed hold a Titan body instead of a record; they are read back through the Titan
+family's own decoder. Stores are plain blob
 stores: a local folder (default) or S3 (any S3-compatible server). Outputs are written
 before run.json, and run.json last and atomically, so a crash never leaves a half run
 visible, and nothing already returned by the model is lost.
@@ -34,8 +37,8 @@ from typing import Any, Protocol
 from PIL import Image
 
 from .errors import TitanError, TitanValidationError
-from .models import Task, get_model
-from .requests import body_cost
+from .requests import shown_calls
+from .tasks import Request, request_type
 
 METADATA_KEY = "titan:run"
 _IMAGE_KEYS = ("image", "maskImage", "conditionImage", "referenceImage")
@@ -175,11 +178,16 @@ def open_store(location: str | os.PathLike, *, s3_client: Any = None) -> BlobSto
     return LocalBlobStore(text)
 
 
-def default_history_dir() -> Path:
-    """Under the user's data dir, e.g. ~/.local/share/titan-playground/history."""
+def default_data_dir() -> Path:
+    """The user's data dir for the playground, e.g. ~/.local/share/titan-playground."""
     import platformdirs
 
-    return Path(platformdirs.user_data_dir("titan-playground")) / "history"
+    return Path(platformdirs.user_data_dir("titan-playground"))
+
+
+def default_history_dir() -> Path:
+    """Under the user's data dir, e.g. ~/.local/share/titan-playground/history."""
+    return default_data_dir() / "history"
 
 
 # --- runs -------------------------------------------------------------------------------
@@ -207,12 +215,24 @@ class Run:
     outputs: list[OutputImage]
     cost_usd: float
     note: str | None = None
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    """What was sent: {"modelId", "body"} per call, images shortened (for the Request panel)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def prompt(self) -> str:
-        params = self.request.get(Task(self.task).params_key, {})
-        return params.get("text", "")
+        if "taskType" in self.request:  # stored before requests were typed: a Titan body
+            params = next((value for value in self.request.values() if isinstance(value, dict)), {})
+            return str(params.get("text", ""))
+        return str(self.request.get("text") or "")
+
+    @property
+    def label(self) -> str:
+        """The task in words ("Inpaint")."""
+        try:
+            return request_type(self.task).label
+        except TitanValidationError:
+            return self.task
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -237,22 +257,27 @@ class History:
         user = safe_user(user)
         run_id = new_run_id()
         prefix = _run_prefix(user, run_id)
-        request, inputs = split_images(result.body)
-        for name, data in inputs.items():
-            self.store.put(f"{prefix}/{name}", data)
+
+        def save_input(name: str, image: Any) -> str:
+            key = f"inputs/{name}.png"
+            self.store.put(f"{prefix}/{key}", image.data)
+            return "@" + key
+
+        request = result.request.to_record(save_input)
         seeds = list(getattr(result, "image_seeds", None) or [result.seed] * len(result.raw_images))
         run = Run(
             run_id=run_id,
             user=user,
             created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            task=result.task.value,
+            task=result.task,
             model_id=result.model_id,
             engine=result.engine,
             region=region,
             request=request,
             outputs=[OutputImage(f"output_{i}.png", seeds[i], i) for i in range(len(result.raw_images))],
-            cost_usd=run_cost(result),
+            cost_usd=result.cost_usd,
             note=result.error,
+            calls=shown_calls(result.calls),
         )
         for output, raw in zip(run.outputs, result.raw_images, strict=True):
             self.store.put(f"{prefix}/{output.file}", with_metadata(raw, output_metadata(run, output)))
@@ -292,10 +317,16 @@ class History:
     def input_path(self, run: Run, name: str) -> Path:
         return self.store.local_path(f"{_run_prefix(run.user, run.run_id)}/inputs/{name}")
 
-    def restore_body(self, run: Run) -> dict[str, Any]:
-        """The exact body that was sent, input images read back from the store."""
+    def restore_request(self, run: Run) -> Request:
+        """The request that made `run`, its input images read back from the store."""
         prefix = _run_prefix(run.user, run.run_id)
-        return join_images(run.request, lambda ref: self.store.get(f"{prefix}/{ref}"))
+        return request_of(run.request, lambda ref: self._input(f"{prefix}/{ref.removeprefix('@')}"))
+
+    def _input(self, key: str) -> bytes | None:
+        try:
+            return self.store.get(key)
+        except HistoryError:
+            return None
 
     def zip(self, user: str | None, run_ids: list[str]) -> bytes:
         """A ZIP of the chosen runs: their outputs and run.json, one folder per run."""
@@ -331,49 +362,33 @@ def _run_prefix(user: str, run_id: str) -> str:
     return f"users/{user}/runs/{run_id}"
 
 
-def run_cost(result: Any) -> float:
-    """What the run cost on Bedrock (0 offline): the images returned, priced by their service."""
-    if result.engine != "bedrock":
-        return 0.0
-    return body_cost(get_model(result.model_id), result.task, result.body, images=len(result.raw_images))
-
-
 # --- images out of and back into bodies -------------------------------------------------
 
 
-def split_images(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """(body with each base64 image replaced by "@inputs/<name>.png", {path: bytes})."""
-    files: dict[str, bytes] = {}
-    request: dict[str, Any] = {}
-    for key, value in body.items():
-        if not isinstance(value, dict):
-            request[key] = value
-            continue
-        params = dict(value)
-        for name in _IMAGE_KEYS:
-            if isinstance(params.get(name), str):
-                path = f"inputs/{name}.png"
-                files[path] = base64.b64decode(params[name])
-                params[name] = "@" + path
-        if isinstance(params.get("images"), list):
-            paths = [f"inputs/images_{i}.png" for i in range(len(params["images"]))]
-            for path, data in zip(paths, params["images"], strict=True):
-                files[path] = base64.b64decode(data)
-            params["images"] = ["@" + path for path in paths]
-        request[key] = params
-    return request, files
+def request_of(record: dict[str, Any], read: Any) -> Request:
+    """The request a stored record (or, for older runs and PNGs, a Titan body) describes.
+
+    `read(reference)` returns the bytes of a stored input image ("@inputs/image.png") or None.
+    """
+    if "taskType" not in record:
+        return request_type(record["task"]).from_record(record, read)
+    from .families import family_named
+
+    body = _join_images(record, read)
+    return family_named("titan").decode("", body)
 
 
-def join_images(request: dict[str, Any], read: Any) -> dict[str, Any]:
-    """Inverse of `split_images`: `read(path) -> bytes` supplies each referenced file."""
+def _join_images(request: dict[str, Any], read: Any) -> dict[str, Any]:
+    """An old run's Titan body with each "@inputs/..." reference replaced by the image's base64."""
 
     def restore(value: Any) -> Any:
         if isinstance(value, str) and value.startswith("@inputs/"):
-            return base64.b64encode(read(value[1:])).decode("ascii")
+            data = read(value)
+            return base64.b64encode(data).decode("ascii") if data is not None else None
         if isinstance(value, list):
             return [restore(item) for item in value]
-        if isinstance(value, dict):
-            return {key: restore(item) for key, item in value.items()}
+        if isinstance(value, dict):  # an image that is not stored is left out, like an unset field
+            return {key: kept for key, item in value.items() if (kept := restore(item)) is not None}
         return value
 
     return restore(request)
@@ -436,3 +451,20 @@ def read_png_metadata(source: str | os.PathLike | bytes | Image.Image) -> dict[s
     except ValueError:
         return None
     return data if isinstance(data, dict) and "request" in data else None
+
+
+def metadata_request(meta: dict[str, Any], *, user: str = "local") -> tuple[Run, Request]:
+    """The run and request a PNG's metadata (`read_png_metadata`) describes; its input images are not in it."""
+    run = Run(
+        run_id=str(meta.get("run_id", "")),
+        user=user,
+        created=str(meta.get("created", "")),
+        task=str(meta.get("task", "TEXT_IMAGE")),
+        model_id=str(meta.get("model_id", "")),
+        engine=str(meta.get("engine", "")),
+        region=meta.get("region"),
+        request=meta["request"],
+        outputs=[],
+        cost_usd=float(meta.get("cost_usd") or 0),
+    )
+    return run, request_of(run.request, lambda ref: None)

@@ -224,3 +224,22 @@ def fit_image(
     resized = source.resize(size, Image.LANCZOS)
     verb = "reduced" if scale < 1 else "enlarged"
     return resized, f"{field} was {width}×{height} px; {verb} to {size[0]}×{size[1]} px to fit the model's limits"
+
+
+def peek_size(value: object) -> tuple[int, int]:
+    """(width, height) of any image input, orientation applied, without decoding pixels where it can."""
+    size = getattr(value, "size", None)
+    if isinstance(value, Image.Image) or (isinstance(size, tuple) and len(size) == 2):
+        return size  # a PIL image, or a body image that knows its size
+    if isinstance(value, np.ndarray):
+        return int(value.shape[1]), int(value.shape[0])
+    data = value if isinstance(value, (bytes, bytearray)) else Path(value).read_bytes()  # type: ignore[arg-type]
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            turned = image.getexif().get(0x0112) in (5, 6, 7, 8)  # EXIF orientations that swap the sides
+    except Exception as exc:
+        raise TitanValidationError(
+            "image", f"{len(data)} bytes", "a PNG, JPEG or WebP image", problem="not readable"
+        ) from exc
+    return (height, width) if turned else (width, height)

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TitanAccessDeniedError, TitanCredentialsError, TitanError, TitanTimeoutError
-from .models import MODELS, SERVICES, Lifecycle, ModelSpec, Task, get_model, service_model
+from .models import MODELS, SERVICES, Lifecycle, ModelSpec, get_model, service_model
 
 ACTIVE, LEGACY, RETIRED = "active", "legacy", "retired"
 NOT_ENABLED, NOT_OFFERED, UNKNOWN = "not_enabled", "not_offered", "unknown"
@@ -47,8 +47,8 @@ USABLE_STATES = frozenset({ACTIVE, LEGACY})
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_TTL = 6 * 3600.0
 FAILURE_TTL = 300.0
-#: Family order for the default model: the Titan family first, then Stability.
-FAMILY_ORDER = ("titan", "stability")
+#: Family order for the default model: Stability (the living family) first, then Titan and Nova.
+FAMILY_ORDER = ("stability", "titan")
 _CACHE_VERSION = 1
 _TABLE = "titan's own table"
 
@@ -163,7 +163,7 @@ class LifecycleReport:
         if status.usable or not self.usable_spec(spec, today=today):
             return status
         blocked = self.task_blockers(spec, today=today)
-        working = [task.label for task in Task if task not in blocked]
+        working = [kind.label for kind in _request_types() if kind.task not in blocked]
         text = f"{status.explanation} Still available here: {', '.join(working)}."
         return ModelStatus(status.model_id, status.state, text, True, status.end_of_life, status.replacement)
 
@@ -172,15 +172,16 @@ class LifecycleReport:
         today = today or dt.date.today()
         return any(self._state(model_id, today).usable for model_id in _ids_of(spec))
 
-    def task_blockers(self, spec: ModelSpec, *, today: dt.date | None = None) -> dict[Task, str]:
+    def task_blockers(self, spec: ModelSpec, *, today: dt.date | None = None) -> dict[str, str]:
         """Why each task cannot run on `spec` here (unsupported, or its service unusable); runnable tasks are absent."""
         today = today or dt.date.today()
-        blockers: dict[Task, str] = {}
-        for task in Task:
+        blockers: dict[str, str] = {}
+        for kind in _request_types():
+            task = kind.task
             reason = spec.unsupported_reason(task)
             if reason is None:
-                state = self._state(spec.service_for(task), today)
-                reason = None if state.usable else state.explanation
+                states = [self._state(model_id, today) for model_id in _task_ids(spec, kind)]
+                reason = None if any(state.usable for state in states) else states[0].explanation
             if reason:
                 blockers[task] = reason
         return blockers
@@ -192,7 +193,7 @@ class LifecycleReport:
 
         Ranked as `_rank` says (active, then partly available, then legacy); within the
         best rank, one doing every task `model_id` does is preferred, then the table's
-        successor, then family order (Titan, then Stability).
+        successor, then family order (Stability, then Titan and Nova).
         """
         today = today or dt.date.today()
         model_id = _base_id(model_id)
@@ -205,11 +206,11 @@ class LifecycleReport:
         if not ranked:
             return None
         best = [cid for cid in ranked if self._rank(MODELS[cid], today) == self._rank(MODELS[ranked[0]], today)]
-        covering = [cid for cid in best if spec.tasks <= MODELS[cid].tasks]
+        covering = [cid for cid in best if _tasks_of(spec) <= _tasks_of(MODELS[cid])]
         return (covering or best)[0]
 
     def default_model_id(self, *, today: dt.date | None = None) -> str:
-        """The model to preselect: the first usable among the Titan family, then Stability,
+        """The model to preselect: the first usable in family order (Stability, then Titan and Nova),
         ranked as `_rank` says."""
         ranked = self._ranked(_in_family_order(), today or dt.date.today())
         return ranked[0] if ranked else next(spec.model_id for spec in _in_family_order() if spec.family == "stability")
@@ -462,7 +463,7 @@ def suggest_replacement(model_id: str, *, region: str | None = None, today: dt.d
 
 
 def default_model_id(report: LifecycleReport | None = None, *, today: dt.date | None = None) -> str:
-    """The model to preselect: the first usable Titan-family model, then Stability."""
+    """The model to preselect: the first usable model, Stability first."""
     return (report or table_report()).default_model_id(today=today)
 
 
@@ -497,7 +498,27 @@ def _table_words(life: Lifecycle, today: dt.date) -> str:
 
 
 def _ids_of(spec: ModelSpec) -> tuple[str, ...]:
-    return tuple(dict.fromkeys((spec.model_id, *spec.services.values())))
+    from .families import family_for
+
+    return family_for(spec).model_ids(spec)
+
+
+def _task_ids(spec: ModelSpec, kind: Any) -> tuple[str, ...]:
+    """The model ids a task may call on `spec`: its own id for Titan, the task's services for Stability."""
+    mapping = kind.mappings.get("stability") if spec.family == "stability" else None
+    if mapping is None:
+        return (spec.model_id,)
+    return tuple(dict.fromkeys(native.service_for(spec).model_id for native in mapping.routes.values()))
+
+
+def _tasks_of(spec: ModelSpec) -> set[str]:
+    return {kind.task for kind in _request_types() if spec.supports(kind.task)}
+
+
+def _request_types() -> list[Any]:
+    from .tasks import request_types
+
+    return request_types()
 
 
 def _in_family_order() -> list[ModelSpec]:

@@ -1,16 +1,19 @@
-"""Showing a request to people: the body with images shortened, a boto3 snippet that
-reproduces it, and its price. The UI's "Request" panel is built from these."""
+"""Showing requests to people: what was sent (images shortened) and boto3 code that sends it again.
+
+The UI's "Request" panel and History's stored calls are built from these.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from .models import ModelSpec, Task
+from .families import Call
+from .models import service_model
 
-#: Image fields: Titan's (nested in the task's params) and Stability's (flat: "image", "mask").
-_IMAGE_KEYS = {"image", "maskImage", "conditionImage", "referenceImage", "mask"}
 _SHOWN_CHARS = 24
+#: How base64 PNG and JPEG data begin: any such long string in a body is an image.
+_IMAGE_STARTS = ("iVBORw0KGgo", "/9j/")
 
 
 def display_body(body: dict[str, Any]) -> dict[str, Any]:
@@ -18,34 +21,42 @@ def display_body(body: dict[str, Any]) -> dict[str, Any]:
     return _shorten(body)
 
 
-def _shorten(value: Any, key: str = "") -> Any:
-    if isinstance(value, dict):
-        return {k: _shorten(v, k) for k, v in value.items()}
-    if isinstance(value, list) and key == "images":
-        return [_shorten_b64(v) for v in value]
-    if isinstance(value, list):
-        return [_shorten(v) for v in value]
-    if key in _IMAGE_KEYS and isinstance(value, str):
-        return _shorten_b64(value)
-    return value
+def shown_calls(calls: list[Call]) -> list[dict[str, Any]]:
+    """One entry per call: {"modelId", "body"} (and "region" when it left the engine's), images shortened."""
+    shown = []
+    for call in calls:
+        entry: dict[str, Any] = {"modelId": call.model_id, "body": display_body(call.body)}
+        if call.region:
+            entry["region"] = call.region
+        shown.append(entry)
+    return shown
 
 
-def _shorten_b64(value: Any) -> Any:
-    if not isinstance(value, str) or len(value) <= _SHOWN_CHARS:
-        return value
-    return f"{value[:_SHOWN_CHARS]}… ({len(value):,} base64 chars)"
+def calls_snippet(calls: list[Call], region: str | None) -> str:
+    """boto3 code for the call(s) made. Several calls (one image each) differ only in a few fields:
+    the snippet makes the first and says how the others differ."""
+    first = calls[0]
+    snippet = boto3_snippet(first.model_id, first.body, first.region or region or _home_region(first.model_id))
+    if len(calls) == 1:
+        return snippet
+    header = [f"# This run made {len(calls)} invoke_model calls to {first.model_id}, one image each."]
+    for key in sorted({key for call in calls[1:] for key in _differences(first.body, call.body)}):
+        values = ", ".join(json.dumps(call.body.get(key)) for call in calls)
+        header.append(f'# They differ only in body["{key}"]: {values}.')
+    return "\n".join([*header, "", snippet])
 
 
 def boto3_snippet(model_id: str, body: dict[str, Any], region: str | None) -> str:
     """Python that sends the same request with plain boto3. Images are read from files
     named after their field, so the snippet stays short and runnable."""
-    images = _image_fields(body)
+    images = _image_paths(body)
     shown = json.dumps(_placeholders(body), indent=4)
+    client = f'boto3.client("bedrock-runtime", region_name={region!r})' if region else 'boto3.client("bedrock-runtime")'
     lines = [
         "import base64, json",
         "import boto3",
         "",
-        f'client = boto3.client("bedrock-runtime", region_name={region!r})',
+        f"client = {client}",
         "",
         "def b64(path):",
         '    with open(path, "rb") as f:',
@@ -66,83 +77,45 @@ def boto3_snippet(model_id: str, body: dict[str, Any], region: str | None) -> st
     return "\n".join(lines)
 
 
-def _image_fields(body: dict[str, Any]) -> list[tuple[str, str]]:
+def _is_image(value: Any) -> bool:
+    return isinstance(value, str) and len(value) > 64 and value.startswith(_IMAGE_STARTS)
+
+
+def _shorten(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _shorten(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shorten(item) for item in value]
+    if _is_image(value):
+        return f"{value[:_SHOWN_CHARS]}… ({len(value):,} base64 chars)"
+    return value
+
+
+def _image_paths(value: Any, path: str = "", name: str = "image") -> list[tuple[str, str]]:
     """(python subscript path, file name) for every image in the body."""
-    found: list[tuple[str, str]] = [(f"[{key!r}]", f"{key}.png") for key in body if key in _IMAGE_KEYS]
-    for params_key, params in body.items():
-        if not isinstance(params, dict):
-            continue
-        for key, value in params.items():
-            if key in _IMAGE_KEYS:
-                found.append((f"[{params_key!r}][{key!r}]", f"{key}.png"))
-            elif key == "images" and isinstance(value, list):
-                found += [(f"[{params_key!r}]['images'][{i}]", f"image_{i}.png") for i in range(len(value))]
-    return found
+    if isinstance(value, dict):
+        return [pair for key, item in value.items() for pair in _image_paths(item, f"{path}[{key!r}]", key)]
+    if isinstance(value, list):
+        return [pair for i, item in enumerate(value) for pair in _image_paths(item, f"{path}[{i}]", f"{name}_{i}")]
+    return [(path, f"{name}.png")] if _is_image(value) else []
 
 
-def _placeholders(body: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in body.items():
-        if isinstance(value, dict):
-            value = {
-                k: ("<base64 PNG>" if k in _IMAGE_KEYS else ["<base64 PNG>"] * len(v) if k == "images" else v)
-                for k, v in value.items()
-            }
-        elif key in _IMAGE_KEYS:  # a flat (Stability) body
-            value = "<base64 PNG>"
-        result[key] = value
-    return result
+def _placeholders(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _placeholders(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_placeholders(item) for item in value]
+    return "<base64 PNG>" if _is_image(value) else value
 
 
-def images_billed(body: dict[str, Any]) -> int:
-    """How many images a body asks for (each is billed)."""
-    return int(body.get("imageGenerationConfig", {}).get("numberOfImages", 1))
+def _differences(first: dict[str, Any], other: dict[str, Any]) -> set[str]:
+    return {key for key in first.keys() | other.keys() if first.get(key) != other.get(key)}
 
 
-def estimate_cost(
-    spec: ModelSpec,
-    task: Task,
-    *,
-    number_of_images: int = 1,
-    quality: str = "standard",
-    width: int = 1024,
-    height: int = 1024,
-    route: str | None = None,
-) -> float:
-    """USD for a request on Bedrock, from the price table. Background removal bills one image.
-
-    The price per image is the model's for `task` (`ModelSpec.price_for`): size and quality
-    tiers for Titan and Nova, the serving service's flat price for Stability (`route`
-    picks a non-default one, e.g. "condition_canny" for a conditioned text-to-image).
-    """
-    count = 1 if task is Task.BACKGROUND_REMOVAL else number_of_images
-    return round(count * spec.price_for(task, quality, width, height, route=route), 4)
-
-
-def body_cost(spec: ModelSpec, task: Task, body: dict[str, Any], *, images: int | None = None) -> float:
-    """USD for `body` on Bedrock: `images` billed (default: as many as asked), priced by the
-    service that serves it. Size defaults to the input's for edit tasks, else 1024×1024."""
-    from .families import family_for
-
-    config = body.get("imageGenerationConfig", {})
-    width, height = config.get("width"), config.get("height")
-    if not (width and height):
-        width, height = _input_size(task, body) or (1024, 1024)
-    return estimate_cost(
-        spec,
-        task,
-        number_of_images=images if images is not None else images_billed(body),
-        quality=config.get("quality", "standard"),
-        width=width,
-        height=height,
-        route=family_for(spec).route(task, body),
-    )
-
-
-def _input_size(task: Task, body: dict[str, Any]) -> tuple[int, int] | None:
-    image = body.get(task.params_key, {}).get("image")
-    if not isinstance(image, str):
+def _home_region(model_id: str) -> str | None:
+    """Without a Bedrock region (offline): a region that serves this id, for a snippet that runs."""
+    service = service_model(model_id)
+    if service is None:
         return None
-    from .images import peek_b64
-
-    return peek_b64(image).size
+    route = service.route("us-west-2")
+    return route[1] if route else None

@@ -1,25 +1,33 @@
-"""`build_app(settings)`: the whole page, assembled from the banner, the model picker and one
-module per tab; `launch_options(settings)` holds what Gradio 6 takes at launch (theme, CSS)."""
+"""`build_app(settings)`: the whole page — header with the model picker, the engine banner, one tab
+per task (found in `titan`'s task registry), History — and `launch_options(settings)`, what
+Gradio 6 takes at launch (theme, CSS, auth, limits)."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import gradio as gr
 
-from titan import TitanClient, get_model
-from titan.history import History, LocalBlobStore, open_store
-from titan.redact import install_log_redaction
+from titan import (
+    History,
+    Playground,
+    Request,
+    TitanClient,
+    get_model,
+    install_log_redaction,
+    open_store,
+    request_types,
+)
 
-from . import shared as s
-from .handlers import Runner
+from . import api
 from .models import ModelBoard, PickerParts, apply_now, merge
-from .samples import CSS_PATH
+from .page import CSS_PATH, HEAD
+from .result import ACTIONS
 from .settings import AppSettings
-from .tabs import color_guided, inpaint, outpaint, remove_background, text_image, variation
+from .tab import Shared, TabParts, initial_price, task_tab
 from .tabs import history as history_tab
 
-TAB_MODULES = (text_image, inpaint, outpaint, variation, color_guided, remove_background)
 TITLE = "Titan Image Playground"
 QUEUE_LIMIT = 200  # beyond this, new requests are told the server is busy instead of waiting forever
 
@@ -37,96 +45,123 @@ def build_app(
     for Bedrock's, for tests), for at most about two seconds."""
     install_log_redaction()  # botocore's debug logs carry credential headers
     if client is None:
-        client = TitanClient(engine=settings.engine, model_id=settings.model, region=settings.region)
+        client = TitanClient(
+            engine=settings.engine,
+            model_id=settings.model,
+            region=settings.region,
+            request_timeout=settings.request_timeout,
+        )
     if history is None:
         history = History(open_store(settings.history_location()))
-    runner = Runner(client, history, settings.budget())
+    playground = Playground(client, history, settings.budget())
     board = ModelBoard.for_engine(client.engine, control_plane=control_plane)
     spec = get_model(board.default_model() if settings.pick_model else settings.model)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         with gr.Row(equal_height=True, elem_classes="topbar"):
-            with gr.Column(scale=3, min_width=320):
-                gr.Markdown(
-                    f"# {TITLE}\nMake, edit and extend images with Amazon's image models.", elem_classes="title"
-                )
+            with gr.Column(scale=3, min_width=280):
+                gr.Markdown(f"# {TITLE}\nMake, edit and extend images with Amazon Bedrock.", elem_classes="title")
             model = gr.Dropdown(
                 choices=board.choices(),
                 value=spec.model_id,
                 label="Model",
                 scale=2,
-                min_width=400,  # one line per option: name · state · price
+                min_width=300,
                 elem_id="model-picker",
             )
             restore_drop = history_tab.build_restore_drop()
-        banner = gr.HTML(s.banner_html(runner.engine, spec, runner.region()), elem_id="engine-banner")
+        banner = gr.HTML(banner_html(playground, spec), elem_id="engine-banner")
         with gr.Row(equal_height=False, elem_classes="lifecycle-row"):
             notice = gr.Markdown("", visible=False, elem_classes="lifecycle-notice", scale=4, elem_id="model-notice")
             switch = gr.Button("Switch", visible=False, size="sm", scale=1, min_width=180, elem_id="model-switch")
         gr.Markdown(board.note(), visible=bool(board.note()), elem_classes="hint lifecycle-note")
         picker = PickerParts(board, model, notice, switch)
         with gr.Tabs(elem_id="task-tabs") as tabs:
-            shared = s.Shared(settings=settings, runner=runner, model=model, tabs=tabs, spec=spec, models=picker)
-            parts = [module.build(shared) for module in TAB_MODULES]
-            wire_history = history_tab.build(shared, parts, restore_drop)
-        picker.bind(shared, parts)
-        apply_now(picker.updates(spec.model_id))  # how the page starts: the same as picking the model
+            shared = Shared(settings=settings, playground=playground, model=model, tabs=tabs, spec=spec, board=board)
+            for request_type in request_types():
+                parts = build_tab(shared, request_type)
+                parts.row.price.value = initial_price(shared, parts)
+            wire_history = history_tab.build(shared, restore_drop)
+        start = {}
+        for part in shared.parts.values():
+            start |= part.on_model(spec)
+        apply_now(
+            merge(start, picker.updates(spec.model_id, shared.parts))
+        )  # the page starts as if the model was picked
         gr.Markdown(
-            "Images are saved as PNG with their request inside. Titan adds an invisible watermark to "
-            "its images; the offline preview marks its own.",
+            "Every image is kept in your History as a PNG with its settings inside. Offline previews are marked "
+            "as previews in their pixels and metadata.",
             elem_classes="footer-note",
         )
-
-        wire_history(_wire_model_picker(shared, parts, banner, notice, switch))
-        _wire_send_to(shared, parts)
-    demo.queue(max_size=QUEUE_LIMIT)
+        wire_history(_wire_model_picker(shared, picker, banner))
+        _wire_follow_ups(shared)
+        api.register(shared)
+    demo.queue(max_size=QUEUE_LIMIT, default_concurrency_limit=settings.concurrency)
     return demo
 
 
-def _wire_model_picker(
-    shared: s.Shared, parts: list[s.TabParts], banner: gr.HTML, notice: gr.Markdown, switch: gr.Button
-) -> Any:
+def build_tab(shared: Shared, request_type: type[Request]) -> TabParts:
+    """The task's own tab module (`ui/tabs/<task module>.py`) when it has one, else the standard tab."""
+    name = request_type.__module__.rsplit(".", 1)[-1]
+    try:
+        module = importlib.import_module(f"{__package__}.tabs.{name}")
+    except ModuleNotFoundError:
+        return task_tab(shared, request_type)
+    return module.build(shared)
+
+
+def banner_html(playground: Playground, spec: Any) -> str:
+    """What answers requests, in one pill; offline, what the preview is and how to connect Bedrock."""
+    if playground.billed:
+        region = playground.region or "default region"
+        return (
+            f'<div class="engine-banner bedrock"><span class="dot"></span>Amazon Bedrock · {spec.name} · {region}</div>'
+        )
+    return (
+        '<div class="engine-banner offline"><span class="dot"></span>Offline preview</div>'
+        '<span class="banner-help">Shapes and colours from your prompt, real masks and edits — nothing is sent to '
+        "AWS and it costs $0. To use Amazon Bedrock, give this machine AWS credentials (<code>aws configure</code>) "
+        "and start again.</span>"
+    )
+
+
+def _wire_model_picker(shared: Shared, picker: PickerParts, banner: Any) -> Any:
     """Returns the model change event, so History can put restored values back after it."""
 
-    def on_model(model: str) -> s.Updates:
+    def on_model(model: str) -> dict[Any, Any]:
         spec = get_model(model)
-        updates: s.Updates = {banner: s.banner_html(shared.engine, spec, shared.runner.region())}
-        for part in parts:
+        updates: dict[Any, Any] = {banner: banner_html(shared.playground, spec)}
+        for part in shared.parts.values():
             updates |= part.on_model(spec)
-        return merge(updates, shared.models.updates(spec.model_id))  # lifecycle, greyed tabs, ignored controls
+        return merge(updates, picker.updates(spec.model_id, shared.parts))
 
     outputs = list(on_model(shared.spec.model_id))
     changed = shared.model.change(on_model, inputs=shared.model, outputs=outputs, api_visibility="private", queue=False)
-    switch.click(
-        shared.models.switch_to,
-        inputs=shared.model,
-        outputs=shared.model,
-        api_visibility="private",
-        queue=False,
+    picker.switch.click(
+        picker.switch_to, inputs=shared.model, outputs=shared.model, api_visibility="private", queue=False
     )
     return changed
 
 
-def _wire_send_to(shared: s.Shared, parts: list[s.TabParts]) -> None:
-    """Every result area's "Send to" buttons put the selected image into another tab and open it."""
-    targets = {name: target for part in parts for name, target in part.targets.items()}
-    for part in parts:
-        for name, button in part.result.send.items():
-            target = targets[name]
+def _wire_follow_ups(shared: Shared) -> None:
+    """Each result's follow-ups put its selected image (and prompt) into another tab and open it."""
+    for part in shared.parts.values():
+        for words, button in part.result.actions.items():
+            target = shared.parts.get(ACTIONS[words])
+            if target is None:
+                button.visible = False
+                continue
 
-            def send(values: dict[Any, Any], target: s.SendTarget = target, result: s.ResultArea = part.result) -> Any:
-                items = values[result.gallery] or []
-                if not items:
-                    gr.Warning("Nothing to send yet: generate an image first.")
+            def follow(current: dict[str, Any] | None, target: TabParts = target) -> dict[Any, Any]:
+                if not current:
                     return {}
-                index = min(int(values[result.selected] or 0), len(items) - 1)
-                path = items[index][0] if isinstance(items[index], (tuple, list)) else items[index]
-                return {target.component: target.value_for(str(path)), shared.tabs: gr.Tabs(selected=target.tab_id)}
+                path = current["paths"][min(int(current.get("index") or 0), len(current["paths"]) - 1)]
+                return target.receive(path, current.get("prompt", "")) | {shared.tabs: gr.Tabs(selected=target.tab_id)}
 
             button.click(
-                send,
-                inputs={part.result.gallery, part.result.selected},
-                outputs=[target.component, shared.tabs],
+                follow,
+                inputs=part.result.current,
+                outputs=[*target.form.components, shared.tabs],
                 api_visibility="private",
                 queue=False,
             )
@@ -157,12 +192,11 @@ def launch_options(settings: AppSettings) -> dict[str, Any]:
         "server_port": settings.port,
         "theme": theme(),
         "css_paths": [CSS_PATH],
+        "head": HEAD,
         "footer_links": ["api"],
         "max_file_size": f"{settings.max_upload_mb}mb",
+        "max_threads": max(40, settings.concurrency * 2),
     }
     if settings.auth:
         options["auth"] = list(settings.auth)
-    location = settings.history_location()
-    if not str(location).startswith("s3://"):  # S3 history is served from a cache in the temp dir
-        options["allowed_paths"] = [str(LocalBlobStore(location).root)]
     return options

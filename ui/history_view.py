@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from titan import Task, TitanError
-from titan.history import History, Run
+from titan import History, Run
 
 from .restore import caption
 
@@ -38,17 +37,9 @@ def listing(history: History, runs: list[Run]) -> Listing:
     return Listing(
         gallery=[(str(history.output_path(run, i)), caption(run, i)) for run, i in shown],
         items=items,
-        count=f"{plural(len(runs), 'run')} · {plural(len(shown), 'image')} · in {history.store.describe()}",
-        choices=[(f"{Task(run.task).label} · {run.prompt[:40] or run.run_id}", run.run_id) for run in runs],
+        count=f"{plural(len(runs), 'run')} · {plural(len(shown), 'image')}",
+        choices=[(f"{run.label} · {run.prompt[:40] or run.run_id}", run.run_id) for run in runs],
     )
-
-
-def stored_input(history: History, run: Run, name: str) -> str | None:
-    """A local path of one of the run's input files, or None when it is not stored."""
-    try:
-        return str(history.input_path(run, name))
-    except TitanError:
-        return None
 
 
 def zip_file(history: History, user: str | None, run_ids: list[str] | None) -> str | None:

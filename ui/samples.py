@@ -6,7 +6,6 @@ from pathlib import Path
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 SAMPLES = ASSETS / "samples"
-CSS_PATH = ASSETS / "style.css"
 
 TEXT_PROMPTS = (
     "An image of a lighthouse on a rocky coast at dawn, watercolor, soft pastel light",

@@ -8,15 +8,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
-from titan.budget import Budget
-from titan.client import ENGINE_NAMES
-from titan.models import DEFAULT_MODEL_ID, MODELS
+from titan import DEFAULT_MODEL_ID, MODELS, Budget, default_data_dir, default_history_dir, engine_names, open_ledger
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
-DEFAULT_CONCURRENCY = 2
+#: Bedrock calls wait on the network, not the CPU: a room's worth run at once.
+DEFAULT_CONCURRENCY = 16
+DEFAULT_REQUEST_TIMEOUT = 90.0
 
 #: flag name -> environment variable that provides its default.
 ENV_VARS = {
@@ -27,11 +25,11 @@ ENV_VARS = {
     "port": "TITAN_PORT",
     "auth": "TITAN_AUTH",
     "concurrency": "TITAN_CONCURRENCY",
-    "output_dir": "TITAN_OUTPUT_DIR",
+    "request_timeout": "TITAN_REQUEST_TIMEOUT",
     "auth_file": "TITAN_AUTH_FILE",
     "budget_usd": "TITAN_BUDGET_USD",
     "session_budget_usd": "TITAN_SESSION_BUDGET_USD",
-    "spend_file": "TITAN_SPEND_FILE",
+    "spend": "TITAN_SPEND",
     "max_upload_mb": "TITAN_MAX_UPLOAD_MB",
     "history_dir": "TITAN_HISTORY_DIR",
     "history": "TITAN_HISTORY",
@@ -53,10 +51,10 @@ class AppSettings:
     port: int = DEFAULT_PORT
     auth: tuple[tuple[str, str], ...] = ()
     concurrency: int = DEFAULT_CONCURRENCY
-    output_dir: Path | None = None
-    budget_usd: float | None = None  # per day (UTC), persisted in `spend_file`
-    session_budget_usd: float | None = None
-    spend_file: Path | None = None
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    budget_usd: float | None = None  # per day (UTC) for the whole server, kept in the `spend` ledger
+    session_budget_usd: float | None = None  # per person per day: the user with logins, else the browser session
+    spend: str | None = None  # a JSON file, or dynamodb://TABLE shared by several replicas
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
     history_dir: Path | None = None  # default: titan.history.default_history_dir()
     history: str | None = None  # "s3://bucket/prefix": store history in S3 instead
@@ -67,16 +65,13 @@ class AppSettings:
         return not self.auth and self.host not in LOOPBACK_HOSTS
 
     def budget(self) -> Budget:
-        """The spending limits; day totals persist in `spend_file` (default: the user's data dir)."""
-        state = self.spend_file or Path(platformdirs.user_data_dir("titan-playground")) / "spend.json"
-        return Budget(day_limit_usd=self.budget_usd, session_limit_usd=self.session_budget_usd, state_file=state)
+        """The spending limits; spending is kept in the `spend` ledger (default: spend.json in the data dir)."""
+        ledger = open_ledger(self.spend or default_data_dir() / "spend.json")
+        return Budget(day_limit_usd=self.budget_usd, person_limit_usd=self.session_budget_usd, ledger=ledger)
 
     def history_location(self) -> str | Path:
-        """Where every generated image is stored: S3 (`history`), else a local folder
-        (`history_dir`; `output_dir` is its old name), else the user's data dir."""
-        from titan.history import default_history_dir
-
-        return self.history or self.history_dir or self.output_dir or default_history_dir()
+        """Where every generated image is stored: S3 (`history`), else a local folder, else the user's data dir."""
+        return self.history or self.history_dir or default_history_dir()
 
     @classmethod
     def from_args(cls, argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> AppSettings:
@@ -91,10 +86,10 @@ class AppSettings:
             port=args.port,
             auth=tuple(pair for group in args.auth or () for pair in group) + read_auth_file(args.auth_file),
             concurrency=args.concurrency,
-            output_dir=Path(args.output_dir).expanduser() if args.output_dir else None,
+            request_timeout=args.request_timeout,
             budget_usd=args.budget_usd,
             session_budget_usd=args.session_budget_usd,
-            spend_file=Path(args.spend_file).expanduser() if args.spend_file else None,
+            spend=args.spend or None,
             max_upload_mb=args.max_upload_mb,
             history_dir=Path(args.history_dir).expanduser() if args.history_dir else None,
             history=args.history or None,
@@ -112,19 +107,29 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--engine",
-        choices=ENGINE_NAMES,
+        choices=engine_names(),
         default=default("engine", "auto"),
-        help="auto: Amazon Bedrock when boto3 finds AWS credentials, else the offline preview (TITAN_ENGINE)",
+        help="auto: Amazon Bedrock when boto3 finds AWS credentials, else the offline preview "
+        "(TITAN_ENGINE; default %(default)s)",
     )
     parser.add_argument(
         "--model",
         choices=list(MODELS),
         default=default("model", None),
-        help="model picked at start; default: the first usable one, Titan family first, then Stability (TITAN_MODEL)",
+        help="model picked at start; default: the first usable one, Stability first (TITAN_MODEL)",
     )
-    parser.add_argument("--region", default=default("region", None), help="AWS region; default: boto3's (TITAN_REGION)")
-    parser.add_argument("--host", default=default("host", DEFAULT_HOST), help="address to serve on (TITAN_HOST)")
-    parser.add_argument("--port", type=int, default=str(default("port", DEFAULT_PORT)), help="port (TITAN_PORT)")
+    parser.add_argument(
+        "--region",
+        default=default("region", None),
+        help="AWS region (TITAN_REGION); default: AWS_REGION or AWS_DEFAULT_REGION or the AWS config, else us-west-2, "
+        "where every Stability task runs",
+    )
+    parser.add_argument(
+        "--host", default=default("host", DEFAULT_HOST), help="address to serve on (TITAN_HOST; default %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=str(default("port", DEFAULT_PORT)), help="port (TITAN_PORT; default %(default)s)"
+    )
     parser.add_argument(
         "--auth",
         type=parse_auth,
@@ -141,26 +146,41 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         "--budget-usd",
         type=_money,
         default=default("budget_usd", None),
-        help="most to spend on Bedrock per day (UTC), kept across restarts (TITAN_BUDGET_USD)",
+        help="most the whole server may spend on Bedrock per day (UTC), kept across restarts (TITAN_BUDGET_USD; "
+        "default: no limit)",
     )
     parser.add_argument(
         "--session-budget-usd",
         type=_money,
         default=default("session_budget_usd", None),
-        help="most one browser session may spend (TITAN_SESSION_BUDGET_USD)",
+        help="most one person may spend per day (UTC): with --auth each login, without logins each browser "
+        "session, so a new session starts again at $0 (TITAN_SESSION_BUDGET_USD; default: no limit)",
     )
-    parser.add_argument("--spend-file", default=default("spend_file", None), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--spend",
+        default=default("spend", None),
+        metavar="FILE_OR_DYNAMODB",
+        help="where spending is kept: a JSON file, or dynamodb://TABLE to share one budget between replicas "
+        "(TITAN_SPEND; default: spend.json in the user's data dir)",
+    )
     parser.add_argument(
         "--max-upload-mb",
         type=_positive,
         default=str(default("max_upload_mb", DEFAULT_MAX_UPLOAD_MB)),
-        help="largest file a person may upload, in MB (TITAN_MAX_UPLOAD_MB)",
+        help="largest file a person may upload, in MB (TITAN_MAX_UPLOAD_MB; default %(default)s)",
     )
     parser.add_argument(
         "--concurrency",
         type=_positive,
         default=str(default("concurrency", DEFAULT_CONCURRENCY)),
-        help="requests running at once across all users (TITAN_CONCURRENCY)",
+        help="requests running at once across all users (TITAN_CONCURRENCY; default %(default)s)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=_seconds,
+        default=str(default("request_timeout", DEFAULT_REQUEST_TIMEOUT)),
+        help="longest one request may take, Bedrock's retries included, before the person is told "
+        "(TITAN_REQUEST_TIMEOUT; default %(default)s s)",
     )
     parser.add_argument(
         "--history-dir",
@@ -173,7 +193,6 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         metavar="s3://BUCKET/PREFIX",
         help="keep the history in S3 instead of a folder (TITAN_HISTORY)",
     )
-    parser.add_argument("--output-dir", default=default("output_dir", None), help=argparse.SUPPRESS)  # old name
     return parser
 
 
@@ -211,6 +230,13 @@ def _money(text: str | None) -> float | None:
     value = float(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
     return value
 
 

@@ -3,6 +3,11 @@ botocore's errors become `TitanError`s. `BedrockControlPlane` asks the `bedrock`
 plane which image models the account can use (for `titan.lifecycle`) through the same
 translation.
 
+One deadline covers a whole call, retries included: each attempt gets at most the time
+that is left (botocore's own retries are off; this engine retries throttling and server
+errors with jittered backoff while time remains), so a hung Bedrock never holds a person
+longer than `request_timeout`.
+
 The emulator is reached through this same engine: boto3 honours
 `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, or pass `endpoint_url`.
 """
@@ -11,7 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import threading
+import time
 from typing import Any
 
 from ..errors import (
@@ -26,12 +33,18 @@ from ..errors import (
     TitanTimeoutError,
     TitanValidationError,
 )
+from ..redact import redact
 
-#: AWS recommends raising the SDK's 60 s read timeout for image models.
-DEFAULT_READ_TIMEOUT = 300
-DEFAULT_MAX_ATTEMPTS = 4  # in total, first try included (botocore: total_max_attempts)
-# With Titan and Nova retired, us-west-2 is where every Stability task runs (text-to-image included).
+#: One request (all its attempts) may take this long before the person is told.
+DEFAULT_REQUEST_TIMEOUT = 90.0
+#: Longest single attempt: AWS recommends raising the SDK's 60 s read timeout for image models.
+DEFAULT_READ_TIMEOUT = 300.0
+DEFAULT_MAX_ATTEMPTS = 4  # in total, first try included
+#: Where every Stability task runs (text-to-image included), when no region is configured.
 FALLBACK_REGION = "us-west-2"
+#: Attempts get a client whose read timeout is the largest of these that fits the time left.
+_TIMEOUT_STEPS = (2, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300)
+_BACKOFF_BASE, _BACKOFF_CAP = 0.5, 8.0
 
 _CREDENTIAL_CODES = {
     "UnrecognizedClientException",
@@ -49,12 +62,30 @@ _SERVICE_CODES = {
     "ModelErrorException",
     "InternalFailure",
 }
+_RETRY_CODES = (_THROTTLE_CODES - {"ServiceQuotaExceededException"}) | _SERVICE_CODES
+
+
+def configured_region(profile: str | None = None) -> str | None:
+    """The region from the environment (AWS_REGION or AWS_DEFAULT_REGION) or the AWS config, else None.
+
+    botocore reads only AWS_DEFAULT_REGION; AWS_REGION is what most AWS tools and containers set.
+    """
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        return region
+    try:
+        import boto3
+
+        return boto3.Session(profile_name=profile).region_name
+    except Exception:  # a broken profile is reported when a call is made, not here
+        return None
 
 
 class BedrockEngine:
-    """Calls Amazon Bedrock with boto3. The client is created on first use, not at import."""
+    """Calls Amazon Bedrock with boto3. Clients are created on first use, one per region and timeout step."""
 
     name = "bedrock"
+    billed = True
 
     def __init__(
         self,
@@ -62,24 +93,39 @@ class BedrockEngine:
         region: str | None = None,
         profile: str | None = None,
         endpoint_url: str | None = None,
-        read_timeout: float = DEFAULT_READ_TIMEOUT,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        read_timeout: float | None = None,
+        max_attempts: int | None = None,
+        request_timeout: float | None = None,
     ) -> None:
         self._region = region
         self.profile = profile
         # boto3 reads this variable itself; keeping it here lets the UI say where calls go.
         self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME") or None
-        self.read_timeout = read_timeout
-        self.max_attempts = max_attempts
-        self._client: Any = None
+        self.read_timeout = float(read_timeout or DEFAULT_READ_TIMEOUT)
+        self.max_attempts = int(max_attempts or DEFAULT_MAX_ATTEMPTS)
+        self.request_timeout = float(request_timeout or DEFAULT_REQUEST_TIMEOUT)
+        self._clients: dict[tuple[str, float], Any] = {}
         self._lock = threading.Lock()
 
     @property
     def region(self) -> str:
-        """The region calls go to: the one given, else boto3's chain, else us-west-2."""
+        """The region calls go to unless a call names another: the one given, else the environment's,
+        else us-west-2."""
         if self._region is None:
-            self._region = self._session().region_name or FALLBACK_REGION
+            self._region = configured_region(self.profile) or FALLBACK_REGION
         return self._region
+
+    def ready(self) -> bool:
+        """True when boto3's chain finds credentials (they are not checked with AWS)."""
+        try:
+            return self._session().get_credentials() is not None
+        except TitanError:
+            return False
+
+    has_credentials = ready
+
+    def reason(self) -> str:
+        return "Amazon Bedrock: AWS credentials found" if self.ready() else "no AWS credentials found"
 
     def _session(self) -> Any:
         try:
@@ -91,46 +137,106 @@ class BedrockEngine:
         except Exception as exc:
             raise translate_error(exc, model_id="", region=self._region or "") from exc
 
-    def client(self) -> Any:
+    def client(self, region: str | None = None, timeout: float | None = None) -> Any:
+        """The runtime client for `region` whose read timeout is `timeout` (default: the longest allowed)."""
+        region = region or self.region
+        timeout = timeout or min(self.read_timeout, self.request_timeout)
         with self._lock:
-            if self._client is None:
+            key = (region, timeout)
+            if key not in self._clients:
                 from botocore.config import Config
 
                 config = Config(
-                    read_timeout=self.read_timeout,
-                    connect_timeout=10,
-                    retries={"mode": "standard", "total_max_attempts": self.max_attempts},
+                    read_timeout=timeout,
+                    connect_timeout=min(10.0, timeout),
+                    retries={"mode": "standard", "total_max_attempts": 1},  # this engine retries, within its deadline
                     user_agent_extra="titan-image-playground",
                 )
-                self._client = self._session().client(
-                    "bedrock-runtime", region_name=self.region, endpoint_url=self.endpoint_url, config=config
+                self._clients[key] = self._session().client(
+                    "bedrock-runtime", region_name=region, endpoint_url=self.endpoint_url, config=config
                 )
-            return self._client
+            return self._clients[key]
 
-    def has_credentials(self) -> bool:
-        """True when boto3's chain finds credentials (they are not checked with AWS)."""
-        try:
-            return self._session().get_credentials() is not None
-        except TitanError:
-            return False
+    def invoke(
+        self, model_id: str, body: dict[str, Any], *, region: str | None = None, deadline: float | None = None
+    ) -> dict[str, Any]:
+        region = region or self.region
+        deadline = deadline if deadline is not None else time.monotonic() + self.request_timeout
+        payload = json.dumps(body)
+        last: TitanError | None = None
+        longest = min(self.read_timeout, self.request_timeout)
+        for attempt in range(self.max_attempts):
+            timeout = _attempt_timeout(deadline, longest)
+            if timeout is None:
+                break
+            try:
+                return self._invoke_once(model_id, payload, region, timeout)
+            except _Retryable as retryable:
+                last = retryable.error
+            if attempt + 1 < self.max_attempts:
+                pause = random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt))
+                if time.monotonic() + pause >= deadline:
+                    break
+                time.sleep(pause)
+        if last is not None and not isinstance(last, TitanTimeoutError):
+            raise last
+        raise TitanTimeoutError(
+            f"{model_id} did not answer within {self.request_timeout:g} s (tries included). Bedrock may be busy: "
+            "try again in a moment; fewer or smaller images finish faster."
+        )
 
-    def invoke(self, model_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _invoke_once(self, model_id: str, payload: str, region: str, timeout: float) -> dict[str, Any]:
         try:
-            response = self.client().invoke_model(
-                modelId=model_id, body=json.dumps(body), contentType="application/json", accept="application/json"
+            response = self.client(region, timeout).invoke_model(
+                modelId=model_id, body=payload, contentType="application/json", accept="application/json"
             )
             raw = response["body"].read()
         except TitanError:
             raise
         except Exception as exc:
-            raise translate_error(exc, model_id=model_id, region=self.region) from exc
+            error = translate_error(exc, model_id=model_id, region=region)
+            if _retryable(exc):
+                raise _Retryable(error) from exc
+            raise error from exc
         try:
-            payload = json.loads(raw)
+            answer = json.loads(raw)
         except ValueError as exc:
             raise TitanServiceError(f"Bedrock answered {model_id} with something that is not JSON; try again.") from exc
-        if not isinstance(payload, dict):
-            raise TitanServiceError(f"Bedrock answered {model_id} with an unexpected {type(payload).__name__}.")
-        return payload
+        if not isinstance(answer, dict):
+            raise TitanServiceError(f"Bedrock answered {model_id} with an unexpected {type(answer).__name__}.")
+        return answer
+
+
+class _Retryable(Exception):
+    def __init__(self, error: TitanError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _retryable(exc: Exception) -> bool:
+    from botocore import exceptions as bx
+
+    if isinstance(exc, bx.ClientError):
+        return exc.response.get("Error", {}).get("Code", "") in _RETRY_CODES
+    return isinstance(exc, bx.ReadTimeoutError | bx.ConnectTimeoutError | bx.EndpointConnectionError)
+
+
+def _attempt_timeout(deadline: float, longest: float) -> float | None:
+    """The read timeout for an attempt starting now: the longest allowed when it fits before `deadline`
+    (within a second), else the largest step that ends before it; None when too little time is left."""
+    left = deadline - time.monotonic()
+    if left >= longest - 1.0:
+        return longest
+    fitting = [step for step in _TIMEOUT_STEPS if step <= left]
+    if fitting:
+        return float(fitting[-1])
+    return left if left >= 0.5 else None
+
+
+def create(**options: Any) -> BedrockEngine:
+    """The engine "bedrock"; takes region, profile, endpoint_url, read_timeout, max_attempts, request_timeout."""
+    known = ("region", "profile", "endpoint_url", "read_timeout", "max_attempts", "request_timeout")
+    return BedrockEngine(**{key: value for key, value in options.items() if key in known})
 
 
 #: The control plane is asked while the app starts: wait briefly, never retry.
@@ -205,7 +311,7 @@ def translate_error(exc: Exception, *, model_id: str, region: str) -> TitanError
     """Map any boto3/botocore failure to a `TitanError` whose message says what to do.
 
     The only place foreign errors are translated; callers raise the result `from exc`.
-    Messages never contain credentials: botocore's own messages do not, and we add none.
+    Messages never contain credentials: Bedrock's own words are scrubbed before they are kept.
     """
     from botocore import exceptions as bx
 
@@ -235,7 +341,7 @@ def translate_error(exc: Exception, *, model_id: str, region: str) -> TitanError
 def _translate_client_error(exc: Any, *, model_id: str, region: str) -> TitanError:
     error = exc.response.get("Error", {})
     code = error.get("Code", "")
-    message = error.get("Message", "") or str(exc)
+    message = redact(error.get("Message", "") or str(exc))
     request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
     context = {"code": code, "request_id": request_id}
     lowered = message.lower()
@@ -248,11 +354,20 @@ def _translate_client_error(exc: Any, *, model_id: str, region: str) -> TitanErr
         )
     if "end of its life" in lowered or "legacy" in lowered:
         return _model_unavailable(model_id, region, message, **context)
+    if code == "AccessDeniedException" and ("marketplace" in lowered or "subscri" in lowered):
+        return TitanAccessDeniedError(
+            f"{model_id} needs an AWS Marketplace subscription in this account before its first use. Open the model "
+            "once in the Bedrock console (Model catalog → the model → Request access / Subscribe), or let an "
+            "identity with aws-marketplace:Subscribe and aws-marketplace:ViewSubscriptions make the first call; "
+            "subscribing to one Stability image service enrols you in all of them.",
+            **context,
+        )
     if code == "AccessDeniedException":
         return TitanAccessDeniedError(
             f"AWS denied access to {model_id} in {region}. Enable access to this model on the Bedrock "
             "console's Model access page for this region, and check that your IAM policy allows "
-            "bedrock:InvokeModel on it.",
+            "bedrock:InvokeModel on it (for a us. inference profile: on the profile and on the model in "
+            "every US region it routes to).",
             **context,
         )
     if code == "ResourceNotFoundException":
@@ -265,10 +380,24 @@ def _translate_client_error(exc: Any, *, model_id: str, region: str) -> TitanErr
             billed=False,
             **context,
         )
+    if code == "ValidationException" and "on-demand throughput" in lowered:
+        return TitanModelUnavailableError(
+            f"{model_id} cannot be called by its own id in {region}: it runs only through a cross-region inference "
+            f"profile (us.{model_id}). The playground picks the profile itself; this request named the bare id.",
+            model_id=model_id,
+            **context,
+        )
+    if code == "ValidationException" and "model identifier is invalid" in lowered:
+        return TitanModelUnavailableError(
+            f"Bedrock does not know the model id {model_id} in {region}: the id is wrong for this region, or the "
+            "model is called through an inference profile here.",
+            model_id=model_id,
+            **context,
+        )
     if code == "ValidationException":
-        error = _service_validation(message)
-        error.code, error.request_id = code, request_id
-        return error
+        validation = _service_validation(message)
+        validation.code, validation.request_id = code, request_id
+        return validation
     if code in _THROTTLE_CODES:
         return TitanThrottledError(
             "Bedrock is throttling requests to this model (too many per minute for your account). "
@@ -283,9 +412,7 @@ def _translate_client_error(exc: Any, *, model_id: str, region: str) -> TitanErr
 
 
 def _model_unavailable(model_id: str, region: str, message: str, **context: Any) -> TitanModelUnavailableError:
-    from ..lifecycle import suggest_replacement  # reads only what is cached: no call from an error path
-
-    suggestion = suggest_replacement(model_id, region=region)
+    """The refusal in words; the client adds a model to switch to (`TitanClient` knows the lifecycle)."""
     lowered = message.lower()
     if "end of its life" in lowered:
         reason = f"{model_id} has been retired by AWS and can no longer be called"
@@ -293,21 +420,31 @@ def _model_unavailable(model_id: str, region: str, message: str, **context: Any)
         reason = f"{model_id} is a legacy model that this account has not used recently, so AWS locked it"
     else:
         reason = f"{model_id} is not available in {region} (wrong region, or the model is retired)"
-    advice = f" Switch to {suggestion}." if suggestion else " Pick an active model."
-    return TitanModelUnavailableError(reason + "." + advice, model_id=model_id, suggestion=suggestion, **context)
+    return TitanModelUnavailableError(reason + ".", model_id=model_id, **context)
 
 
 def _service_validation(message: str) -> TitanValidationError:
     """Bedrock's own schema errors, e.g. "#/textToImageParams/text: expected maxLength: 512, actual: 536"."""
-    from ..options import name_for_key
-
     field = "request"
     if "#/" in message:
         path = message.split("#/", 1)[1].split(":", 1)[0]
-        field = name_for_key(path.rsplit("/", 1)[-1])
+        field = _field_name(path.rsplit("/", 1)[-1])
     detail = message.removeprefix("Malformed input request: ").removesuffix(
         ", please reformat your input and try again."
     )
     return TitanValidationError(
         field, "rejected by Bedrock", detail.rstrip("."), problem="the service refused the request"
     )
+
+
+def _field_name(key: str) -> str:
+    """A body key as the request field that carries it ("cfgScale" -> "cfg_scale")."""
+    from ..families.titan import CONFIG_FIELDS
+    from ..tasks import request_types
+
+    names = {value: name for name, value in CONFIG_FIELDS.items()}
+    for request_type in request_types():
+        mapping = request_type.mappings.get("titan")
+        if mapping is not None:
+            names |= {value: name for name, value in mapping.params.items()}
+    return names.get(key, key)

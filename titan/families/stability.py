@@ -1,407 +1,411 @@
-"""Stability AI on Bedrock, behind the same Titan task methods.
+"""Stability AI on Bedrock: each task goes to the Stability service that does it.
 
-A Stability `ModelSpec` (Stable Image Core, Ultra, SD3.5 Large) maps each Titan task to
-the Stability service that does it (`spec.services`, routes in `titan.models`):
+A Stability `ModelSpec` (Stable Image Core, Ultra, SD3.5 Large) is a text-to-image model;
+every other task runs on one of Stability's single-purpose image services. Each task
+module declares a `StabilityTask`: its routes (e.g. inpaint → Inpaint, Erase Object or
+Search and Replace), how a request picks one, and per route a `Native` body: which native
+key carries which request field (`Key`s). From that one table this module
 
-    TEXT_IMAGE            the spec's own model; with conditionImage: Control Sketch
-                          (CANNY_EDGE) or Control Structure (SEGMENTATION)
-    INPAINTING            Inpaint (with text), Erase Object (no text: removal),
-                          Search and Replace (mask prompt; needs text)
-    OUTPAINTING           Outpaint, with left/right/up/down read from the Titan mask
-    IMAGE_VARIATION       SD3.5 Large image-to-image, first image, strength = 1 − similarity
-    BACKGROUND_REMOVAL    Remove Background
-
-The caller always speaks Titan: masks stay black = change (Stability wants white =
-change; the adapter inverts), an outpaint canvas stays padded (the adapter crops the
-original back out and sends directions), sizes become aspect ratios, and N images become
-N calls with seeds seed, seed+1, ... (Stability makes one image per call). Controls a
-Stability model does not take (cfgScale, quality, ...) are listed in `notes_for` and in
-the response's "notes", never dropped silently.
-
-Ids: the text-to-image models are called by their own id (on demand, us-west-2); the
-image services only through the "us." geographic inference profile (us-east-1, us-east-2,
-us-west-2) — AWS lists them with inference type INFERENCE_PROFILE only. The id is picked
-per call from the engine's region (`ServiceModel.invocation_id`); a region that offers no
-form of it is refused before the call with the region that works.
-
-For whoever receives Stability bodies (offline engine, emulator) see `check_native_body`,
-`native_to_titan` and `titan_response_to_native`.
+- builds the native bodies, one call per image with seeds seed, seed+1, ... (Stability
+  makes one image per call), masks inverted (Stability: white = change), sizes sent as
+  aspect ratios;
+- picks the id and region per call: text-to-image models on demand in us-west-2, the
+  image services through the "us." inference profile (us-east-1, us-east-2, us-west-2);
+  a call leaves the engine's region only for another of the same geography;
+- says what is not sent (a field no key of the route carries) instead of dropping it;
+- reads a native body back into a request (`decode`: the emulator's check and the
+  offline engine's input) and writes Stability's answer shape (`respond`).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from ..engines.base import Engine
-from ..errors import TitanContentFilteredError, TitanError, TitanModelUnavailableError, TitanValidationError
-from ..images import decode_image_b64, encode_png_b64, peek_b64
-from ..masks import invert_mask, titan_mask_to_painted
-from ..models import (
-    ROUTE_CANNY,
-    ROUTE_ERASE,
-    ROUTE_MASK_PROMPT,
-    ROUTE_SEGMENTATION,
-    STABILITY_ASPECT_RATIOS,
-    ModelSpec,
-    ServiceModel,
-    Task,
-    nearest_aspect_ratio,
-    service_model,
-)
-from ..options import OPTIONS
-from . import Call, register_family
-from ._stability_native import (
-    MAX_BACKGROUND_REMOVAL_PIXELS,
-    MAX_OUTPAINT,
-    MAX_PIXELS,
-    MAX_SEED,
-    check_native_body,
-    check_native_size,
-    filtered_native_output,
-    is_stability_model,
-    native_to_titan,
-    titan_response_to_native,
-)
-
-__all__ = [
-    "StabilityFamily",
-    "check_native_body",
-    "filtered_native_output",
-    "is_stability_model",
-    "native_bodies",
-    "native_to_titan",
-    "notes_for",
-    "outpaint_box",
-    "route_for",
-    "titan_response_to_native",
-]
+from ..errors import TitanContentFilteredError, TitanModelUnavailableError, TitanValidationError
+from ..images import decode_image_b64, encode_png_b64
+from ..masks import invert_mask
+from ..models import STABILITY_ASPECT_RATIOS, ModelSpec, ServiceModel, nearest_aspect_ratio, service_model
+from ..tasks import Request, request_types
+from ..tasks._base import BodyImage
+from . import Answer, Call, Outcome, Price, register_family
 
 OUTPUT_FORMAT = "png"
-#: similarity 1.0 would be strength 0 (the input back unchanged): keep a little change.
-MIN_STRENGTH = 0.05
-#: SD3.5 image-to-image requires a prompt; Titan's variation does not. Sent when none is given
-#: (and said so in the notes): neutral words, so the reference image leads.
-VARIATION_PROMPT = "the same picture"
+OUTPUT_FORMATS = ("png", "jpeg", "webp")
+MAX_SEED = 4_294_967_294
+FILTER_OUTPUT = "Filter reason: output image"
 _INPUT_FILTERS = ("Filter reason: prompt", "Filter reason: input image")
 
 
-# --- which service ----------------------------------------------------------------------
+# --- keys: how one native field is filled from a request and read back -------------------
 
 
-def route_for(task: Task, body: dict[str, Any]) -> str | None:
-    """The route inside `task` this body needs; None means the task's default route."""
-    params = body.get(task.params_key) or {}
-    if task is Task.TEXT_IMAGE and "conditionImage" in params:
-        return ROUTE_SEGMENTATION if params.get("controlMode") == "SEGMENTATION" else ROUTE_CANNY
-    if task is Task.INPAINTING and "maskPrompt" in params:
-        return ROUTE_MASK_PROMPT
-    if task is Task.INPAINTING and "text" not in params:
-        return ROUTE_ERASE
-    return None
+class Key:
+    """One native body key, filled from request fields (`put`) and read back into them (`take`)."""
+
+    fields: tuple[str, ...] = ()
+
+    def put(self, request: Request, spec: ModelSpec) -> Any:
+        raise NotImplementedError
+
+    def take(self, value: Any, values: dict[str, Any], *, key: str) -> None:
+        raise NotImplementedError
 
 
-def invocation_id(service: ServiceModel, region: str | None) -> str:
-    """The id to call `service` by from `region`, or a refusal naming the region that works."""
-    model_id = service.invocation_id(region)
-    if model_id is None:
-        regions = ", ".join(service.regions)
-        raise TitanModelUnavailableError(
-            f"{service.name} is not offered in {region} on Amazon Bedrock; it runs in {regions}. "
-            "Start the playground in us-west-2, where every Stability task works.",
-            model_id=service.model_id,
-        )
-    return model_id
+@dataclass(frozen=True)
+class Plain(Key):
+    """The field's value as it is (text, numbers, choices)."""
+
+    name: str
+
+    @property
+    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.name,)
+
+    def put(self, request: Request, spec: ModelSpec) -> Any:
+        return getattr(request, self.name)
+
+    def take(self, value: Any, values: dict[str, Any], *, key: str) -> None:
+        values[self.name] = value
 
 
-# --- Titan body -> Stability bodies -----------------------------------------------------
+@dataclass(frozen=True)
+class Picture(Plain):
+    """An image field as base64."""
+
+    def put(self, request: Request, spec: ModelSpec) -> Any:
+        image = getattr(request, self.name)
+        return image.b64 if image is not None else None
+
+    def take(self, value: Any, values: dict[str, Any], *, key: str) -> None:
+        values[self.name] = BodyImage.from_b64(value, field=key)
 
 
-def native_bodies(spec: ModelSpec, task: Task, body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The Stability bodies (one per image) for a validated Titan-vocabulary `body`."""
-    params = body.get(task.params_key) or {}
-    config = body.get("imageGenerationConfig") or {}
-    base = {**_BUILDERS[task](params, config, route_for(task, body)), "output_format": OUTPUT_FORMAT}
-    if task is Task.BACKGROUND_REMOVAL:
-        return [base]
-    seed, count = config.get("seed"), int(config.get("numberOfImages", 1))
-    if seed is None:  # no seed: each call draws its own, and reports it back
-        return [dict(base) for _ in range(count)]
-    return [{**base, "seed": (int(seed) + i) % (MAX_SEED + 1)} for i in range(count)]
+@dataclass(frozen=True)
+class FirstImage(Plain):
+    """The first image of a list field (SD3.5 image-to-image takes one reference)."""
+
+    def put(self, request: Request, spec: ModelSpec) -> Any:
+        images = getattr(request, self.name) or []
+        return images[0].b64 if images else None
+
+    def take(self, value: Any, values: dict[str, Any], *, key: str) -> None:
+        values[self.name] = [BodyImage.from_b64(value, field=key)]
 
 
-def _prompts(params: dict[str, Any]) -> dict[str, Any]:
-    native = {"prompt": params["text"]} if "text" in params else {}
-    if "negativeText" in params:
-        native["negative_prompt"] = params["negativeText"]
-    return native
+@dataclass(frozen=True)
+class InvertedMask(Plain):
+    """A Titan mask (black = change) sent the Stability way (white = change), and read back."""
+
+    def put(self, request: Request, spec: ModelSpec) -> Any:
+        mask = getattr(request, self.name)
+        return None if mask is None else _inverted(mask.b64, field="mask")
+
+    def take(self, value: Any, values: dict[str, Any], *, key: str) -> None:
+        BodyImage.from_b64(value, field=key)
+        values[self.name] = BodyImage.from_b64(_inverted(value, field=key), field=key)
 
 
-def _text_image(params: dict[str, Any], config: dict[str, Any], route: str | None) -> dict[str, Any]:
-    if route in (ROUTE_CANNY, ROUTE_SEGMENTATION):
-        native = {**_prompts(params), "image": params["conditionImage"]}
-        if "controlStrength" in params:
-            native["control_strength"] = params["controlStrength"]
-        return native
-    native = _prompts(params)
-    if "width" in config and "height" in config:
-        native["aspect_ratio"] = nearest_aspect_ratio(config["width"], config["height"])
-    return native
+def _inverted(b64: str, *, field: str) -> str:
+    return encode_png_b64(invert_mask(decode_image_b64(b64, field=field)))
 
 
-def _inpaint(params: dict[str, Any], config: dict[str, Any], route: str | None) -> dict[str, Any]:
-    if route == ROUTE_MASK_PROMPT:
-        return {**_prompts(params), "image": params["image"], "search_prompt": params["maskPrompt"]}
-    mask = encode_png_b64(invert_mask(decode_image_b64(params["maskImage"], field="mask_image")))
-    if route == ROUTE_ERASE:  # Erase Object takes no prompt at all
-        return {"image": params["image"], "mask": mask}
-    return {**_prompts(params), "image": params["image"], "mask": mask}
+@dataclass(frozen=True)
+class AspectRatio(Key):
+    """width × height sent as the nearest of Stability's aspect ratios."""
+
+    fields: tuple[str, ...] = ("width", "height")
+
+    def put(self, request: Request, spec: ModelSpec) -> Any:
+        width, height = getattr(request, "width", None), getattr(request, "height", None)
+        return nearest_aspect_ratio(width, height) if width and height else None
+
+    def take(self, value: Any, values: dict[str, Any], *, key: str) -> None:
+        if value not in STABILITY_ASPECT_RATIOS:
+            raise TitanValidationError(key, value, ", ".join(STABILITY_ASPECT_RATIOS))
+        values["width"], values["height"] = STABILITY_ASPECT_RATIOS[value]
 
 
-def _outpaint(params: dict[str, Any], config: dict[str, Any], route: str | None) -> dict[str, Any]:
-    image = decode_image_b64(params["image"], field="image")
-    box, directions = outpaint_box(decode_image_b64(params["maskImage"], field="mask_image"))
-    return {**_prompts(params), "image": encode_png_b64(image.crop(box)), **directions}
+@dataclass(frozen=True)
+class Fixed(Key):
+    """A constant the service requires (e.g. SD3.5's mode "image-to-image"); `sent` False: only accepted."""
+
+    value: Any
+    sent: bool = True
+
+    def put(self, request: Request, spec: ModelSpec) -> Any:
+        return self.value if self.sent else None
+
+    def take(self, value: Any, values: dict[str, Any], *, key: str) -> None:
+        if value != self.value:
+            raise TitanValidationError(key, value, f'"{self.value}" for this body')
 
 
-def _variation(params: dict[str, Any], config: dict[str, Any], route: str | None) -> dict[str, Any]:
-    return {
-        "prompt": VARIATION_PROMPT,
-        **_prompts(params),
-        "mode": "image-to-image",
-        "image": params["images"][0],
-        "strength": strength_for(params.get("similarityStrength")),
-    }
+@dataclass(frozen=True)
+class Converted(Plain):
+    """A field sent through a conversion (e.g. similarity → strength), read back through its inverse.
 
-
-def _background_removal(params: dict[str, Any], config: dict[str, Any], route: str | None) -> dict[str, Any]:
-    return {"image": params["image"]}
-
-
-_BUILDERS = {
-    Task.TEXT_IMAGE: _text_image,
-    Task.INPAINTING: _inpaint,
-    Task.OUTPAINTING: _outpaint,
-    Task.IMAGE_VARIATION: _variation,
-    Task.BACKGROUND_REMOVAL: _background_removal,
-}
-
-
-def strength_for(similarity: float | None, *, default: float = 0.7) -> float:
-    """SD3.5's image-to-image strength for a Titan similarity: 1 − similarity, at least MIN_STRENGTH."""
-    value = 1.0 - (default if similarity is None else float(similarity))
-    return round(min(1.0, max(MIN_STRENGTH, value)), 3)
-
-
-def outpaint_box(mask: Any) -> tuple[tuple[int, int, int, int], dict[str, int]]:
-    """The kept original's box in a Titan outpaint mask, and how far each side grows.
-
-    Our UI pads the picture onto a larger canvas with black over the original: the black
-    area is the picture, the white border is what to generate. Returns ((x0, y0, x1, y1),
-    {"left", "right", "up", "down"}); raises `TitanValidationError` when the black area is
-    not one rectangle (Stability can only extend edges).
+    When the field is not set, `default` is sent; `always` sends `send(None)` (the service requires the key).
     """
-    kept = titan_mask_to_painted(mask)
-    if not kept.any():
-        raise TitanValidationError(
-            "mask_image", "no black area", "black over the part to keep", hint="paint or pad the canvas"
-        )
-    rows, cols = np.flatnonzero(kept.any(axis=1)), np.flatnonzero(kept.any(axis=0))
-    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-    if kept[y0:y1, x0:x1].mean() < 0.995:
-        raise TitanValidationError(
-            "mask_image",
-            "a kept (black) area that is not a rectangle",
-            "one black rectangle over the original picture on Stability",
-            hint="Stability outpaints by extending the picture's edges; use Inpaint for other shapes",
-        )
-    height, width = kept.shape
-    return (x0, y0, x1, y1), {"left": x0, "right": width - x1, "up": y0, "down": height - y1}
+
+    send: Callable[[Any], Any] = field(default=lambda value: value, compare=False)
+    read: Callable[[Any], Any] = field(default=lambda value: value, compare=False)
+    default: Any = None
+    always: bool = False
+
+    def put(self, request: Request, spec: ModelSpec) -> Any:
+        value = getattr(request, self.name)
+        if value is None and self.default is not None:
+            value = self.default
+        return self.send(value) if value is not None or self.always else None
+
+    def take(self, value: Any, values: dict[str, Any], *, key: str) -> None:
+        values[self.name] = self.read(value)
 
 
-# --- the notes a person should see ------------------------------------------------------
+# --- one service body, one task ------------------------------------------------------------
 
 
-def notes_for(spec: ModelSpec, task: Task, body: dict[str, Any]) -> list[str]:
-    """What this request changes or leaves out on `spec`, in plain sentences (shown before and after a run)."""
-    params = body.get(task.params_key) or {}
-    config = body.get("imageGenerationConfig") or {}
-    notes = _ignored_note(spec, {**params, **config})
-    route = route_for(task, body)
-    if task is Task.TEXT_IMAGE and route is None and "width" in config and "height" in config:
-        notes += _aspect_note(config["width"], config["height"])
-    if task is Task.TEXT_IMAGE and route is not None and "width" in config:
-        notes.append("Control Sketch and Control Structure follow the condition image's shape; the size is not sent.")
-    if task is Task.IMAGE_VARIATION:
-        notes += _variation_notes(params, config)
-    if route == ROUTE_ERASE and "negativeText" in params:
-        notes.append("Erase Object takes no prompt, so the negative text is not sent.")
-    if config.get("seed") == 0:
-        notes.append("Seed 0 means a random seed on Stability; the seed each image used is reported back.")
-    return notes
+@dataclass(frozen=True)
+class Native:
+    """One Stability service's body: `service` (None: the picked model's own text-to-image id),
+    `keys` (native key -> Key), and which keys Bedrock requires."""
+
+    service: str | None
+    keys: Mapping[str, Key]
+    required: frozenset[str] = frozenset()
+    implied: Mapping[str, Any] = field(default_factory=dict)
+    """Fields the route itself stands for (Control Sketch means outlines): nothing is sent for them."""
+    seeded: bool = True
+    """False for services that take no seed (Remove Background, Fast Upscale)."""
+    decodes: bool = True
+    """False for an approximation route whose bodies are read back as the task they really are."""
+
+    def service_for(self, spec: ModelSpec) -> ServiceModel:
+        service = service_model(self.service or spec.model_id)
+        assert service is not None, f"{self.service or spec.model_id} is not in titan.models.SERVICES"
+        return service
+
+    def fields(self) -> set[str]:
+        carried = {name for key in self.keys.values() for name in key.fields} | set(self.implied)
+        return carried | ({"seed", "number_of_images"} if self.seeded else {"number_of_images"})
+
+    def body(self, request: Request, spec: ModelSpec) -> dict[str, Any]:
+        body = {key: value for key, filler in self.keys.items() if (value := filler.put(request, spec)) is not None}
+        return {**body, "output_format": OUTPUT_FORMAT}
+
+    def native_name(self, field_name: str) -> str:
+        """The native key that carries a request field, for messages about a received body."""
+        for key, filler in self.keys.items():
+            if field_name in filler.fields or field_name.split("[", 1)[0] in filler.fields:
+                return key
+        return field_name
 
 
-def _ignored_note(spec: ModelSpec, sent: dict[str, Any]) -> list[str]:
-    labels = [OPTIONS[name].label for name in sorted(spec.ignored_controls) if OPTIONS[name].key in sent]
-    if not labels:
-        return []
-    return [f"Not sent to {spec.name}: {', '.join(labels)}. {spec.ignored_reason}"]
+@dataclass(frozen=True)
+class StabilityTask:
+    """A task's Stability mapping: its routes, which one a request takes, and its own checks and notes."""
+
+    routes: Mapping[str, Native]
+    route: Callable[[Any], str] = field(default=lambda request: "default", compare=False)
+    prepare: Callable[[Any], Any] | None = field(default=None, compare=False)
+    """Adapt a request before its body is built (e.g. an outpaint canvas back to image + paddings)."""
+    check: Callable[[ModelSpec, Any], None] | None = field(default=None, compare=False)
+    notes: Callable[[ModelSpec, Any], list[str]] | None = field(default=None, compare=False)
+
+    def native(self, request: Request) -> Native:
+        return self.routes[self.route(request)]
 
 
-def _aspect_note(width: int, height: int) -> list[str]:
-    ratio = nearest_aspect_ratio(width, height)
-    native = STABILITY_ASPECT_RATIOS[ratio]
-    if (width, height) == native:
-        return []
-    about = f"about {native[0]}×{native[1]}"
-    return [f"{width}×{height} is sent as aspect ratio {ratio}; Stability picks the pixels ({about})."]
+def _mapping(request_type: type[Request]) -> StabilityTask:
+    return request_type.mappings["stability"]
 
 
-def _variation_notes(params: dict[str, Any], config: dict[str, Any]) -> list[str]:
-    notes = []
-    if "text" not in params:
-        notes.append(f'SD3.5 image-to-image needs a prompt; none was given, so "{VARIATION_PROMPT}" is sent.')
-    if len(params.get("images") or []) > 1:
-        notes.append(f"Only the first of the {len(params['images'])} reference images is used (SD3.5 takes one).")
-    similarity = params.get("similarityStrength")
-    shown = "the default 0.7" if similarity is None else f"{similarity:g}"
-    notes.append(f"Similarity {shown} is sent as SD3.5 strength {strength_for(similarity):g} (1 − similarity).")
-    if "width" in config:
-        notes.append("The output follows the reference image's shape; the size is not sent.")
-    return notes
+def _prepared(request: Request) -> Request:
+    mapping = _mapping(type(request))
+    return mapping.prepare(request) if mapping.prepare is not None else request
 
 
-# --- family checks (before any call) ----------------------------------------------------
-
-
-def check_body(spec: ModelSpec, task: Task, body: dict[str, Any]) -> None:
-    """What Stability cannot do with an otherwise valid Titan body, refused before any call."""
-    params = body.get(task.params_key) or {}
-    limit = MAX_BACKGROUND_REMOVAL_PIXELS if task is Task.BACKGROUND_REMOVAL else MAX_PIXELS
-    for field, key in (("image", "image"), ("condition_image", "conditionImage")):
-        if key in params:
-            check_native_size(field, peek_b64(params[key], field=field).size, max_pixels=limit)
-    if task is Task.INPAINTING and "maskPrompt" in params and "text" not in params:
-        raise TitanValidationError(
-            "text",
-            None,
-            "a replacement description with a mask prompt on Stability",
-            problem="removing an object named by a mask prompt is not possible on Stability",
-            hint="paint the mask to remove it (Erase Object), or add text to replace it (Search and Replace)",
-        )
-    if task is Task.OUTPAINTING:
-        _check_outpaint(params)
-    if task is Task.IMAGE_VARIATION:
-        _check_variation(params)
-
-
-def _check_outpaint(params: dict[str, Any]) -> None:
-    if "maskPrompt" in params:
-        raise TitanValidationError(
-            "mask_prompt",
-            params["maskPrompt"],
-            "a painted or padded mask on Stability",
-            problem="Stability outpaints by extending edges and cannot keep an object named in words",
-            hint="pad the canvas (or paint black over the part to keep)",
-        )
-    box, directions = outpaint_box(decode_image_b64(params["maskImage"], field="mask_image"))
-    if not any(directions.values()):
-        raise TitanValidationError(
-            "mask_image", "black everywhere", "a white border to generate", problem="nothing to outpaint"
-        )
-    too_far = {side: px for side, px in directions.items() if px > MAX_OUTPAINT}
-    if too_far:
-        shown = ", ".join(f"{side} {px:,} px" for side, px in too_far.items())
-        raise TitanValidationError("outpaint border", shown, f"at most {MAX_OUTPAINT:,} px a side on Stability")
-    check_native_size("image", (box[2] - box[0], box[3] - box[1]))
-
-
-def _check_variation(params: dict[str, Any]) -> None:
-    check_native_size("images[0]", peek_b64(params["images"][0], field="images[0]").size)
-
-
-# --- the adapter ------------------------------------------------------------------------
+# --- the family ----------------------------------------------------------------------------
 
 
 class StabilityFamily:
-    """Runs Titan-vocabulary requests on Stability's Bedrock models (one call per image)."""
+    """Runs requests on Stability's Bedrock models (one call per image)."""
 
     name = "stability"
 
-    def check(self, spec: ModelSpec, task: Task, body: dict[str, Any]) -> None:
-        check_body(spec, task, body)
+    def calls(self, spec: ModelSpec, request: Request, *, region: str | None) -> list[Call]:
+        request = _prepared(request)
+        native = _mapping(type(request)).native(request)
+        model_id, call_region = _route(native.service_for(spec), region)
+        body = native.body(request, spec)
+        seed, count = getattr(request, "seed", None), request.image_count()
+        if not native.seeded:
+            return [Call(model_id, dict(body), call_region) for _ in range(count)]
+        if seed is None:  # no seed: each call draws its own and reports it back
+            return [Call(model_id, dict(body), call_region) for _ in range(count)]
+        return [Call(model_id, {**body, "seed": (int(seed) + i) % (MAX_SEED + 1)}, call_region) for i in range(count)]
 
-    def route(self, task: Task, body: dict[str, Any]) -> str | None:
-        return route_for(task, body)
+    def check(self, spec: ModelSpec, request: Request) -> None:
+        mapping = _mapping(type(request))
+        if mapping.check is not None:
+            mapping.check(spec, request)
+        prepared = _prepared(request)
+        native = mapping.native(prepared)
+        for key in sorted(native.required):
+            filler = native.keys[key]
+            if filler.put(prepared, spec) is None:
+                name = filler.fields[0] if filler.fields else key
+                raise TitanValidationError(
+                    name,
+                    None,
+                    f"set for {native.service_for(spec).name}",
+                    problem="the prompt is empty" if key == "prompt" else "required",
+                    hint="describe the image you want" if key == "prompt" else None,
+                )
 
-    def invoke(
-        self, engine: Engine, spec: ModelSpec, task: Task, body: dict[str, Any]
-    ) -> tuple[dict[str, Any], list[Call]]:
-        service = service_model(spec.service_for(task, route_for(task, body)))
-        assert service is not None, "every Stability route names a service in titan.models.SERVICES"
-        model_id = invocation_id(service, _region_of(engine))
-        calls = [Call(model_id, native) for native in native_bodies(spec, task, body)]
-        outcomes = _run_all(engine, calls)
-        response = merge_responses(calls, outcomes)
-        response["notes"] = notes_for(spec, task, body)
-        return response, calls
+    def price(self, spec: ModelSpec, request: Request) -> Price:
+        service = _mapping(type(request)).native(_prepared(request)).service_for(spec)
+        count = request.image_count() if "number_of_images" in request.options() else 1
+        return Price(service.price, count, service.name, service.model_id, service.price_confirmed)
 
+    def notes(self, spec: ModelSpec, request: Request) -> list[str]:
+        prepared = _prepared(request)
+        mapping = _mapping(type(request))
+        native = mapping.native(prepared)
+        options = request.options()
+        left_out = [options[name].label for name in prepared.set_fields() if name not in native.fields()]
+        notes = []
+        if left_out:
+            service = native.service_for(spec).name
+            notes.append(f"Not sent to {service}: {', '.join(left_out)} (Stability's service has no such setting).")
+        if mapping.notes is not None:
+            notes += mapping.notes(spec, prepared)
+        if getattr(request, "seed", None) == 0:
+            notes.append("Seed 0 means a random seed on Stability; the seed each image used is reported back.")
+        return notes
 
-def _region_of(engine: Engine) -> str | None:
-    """The Bedrock region for choosing the id form; None for engines that are not Bedrock."""
-    return getattr(engine, "region", None) if getattr(engine, "name", "") == "bedrock" else None
+    def takes(self, spec: ModelSpec, request_type: type[Request], name: str) -> bool:
+        mapping = request_type.mappings.get("stability")
+        if mapping is None or name in spec.refused_options:
+            return False
+        return any(name in native.fields() for native in mapping.routes.values())
 
+    def merge(self, calls: list[Call], outcomes: list[dict[str, Any] | Exception]) -> Answer:
+        """One answer from the per-call answers. A non-null finish reason means Stability withheld
+        that image: it is dropped and the reason goes into `error` (the partial-result note)."""
+        failures = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+        if failures and len(failures) == len(outcomes):
+            raise failures[0]
+        images: list[str] = []
+        seeds: list[int | None] = []
+        reasons: list[str] = []
+        for call, outcome in zip(calls, outcomes, strict=True):
+            if not isinstance(outcome, Exception):
+                _collect(call, outcome, images, seeds, reasons)
+        if not images and reasons and all(reason in _INPUT_FILTERS for reason in reasons):
+            raise TitanContentFilteredError(
+                f"Stability's content filter blocked the request ({reasons[0]}). Rephrase the prompt or use "
+                "another image.",
+                stage="input",
+                billed=None,
+            )
+        if not images and reasons:
+            raise TitanContentFilteredError(
+                f"The generated images were blocked by the content filter ({reasons[0]}). Try a different prompt "
+                "or seed.",
+                stage="output",
+                billed=None,
+            )
+        problems = sorted(set(reasons))
+        if failures:
+            problems.append(f"{len(failures)} of {len(calls)} calls failed: {failures[0]}")
+        return Answer(images, seeds, "; ".join(problems) or None)
 
-def _run_all(engine: Engine, calls: list[Call]) -> list[dict[str, Any] | TitanError]:
-    """Every call's answer or TitanError, in call order; several calls run side by side."""
+    def decode(self, model_id: str, body: Any) -> Request:
+        if not isinstance(body, dict):
+            raise TitanValidationError("body", type(body).__name__, "a JSON object")
+        request_type, native = _route_of(model_id, body)
+        missing = sorted(native.required - set(body))
+        if missing:
+            raise TitanValidationError(", ".join(missing), None, "present", problem="required field")
+        allowed = set(native.keys) | ({"seed", "output_format"} if native.seeded else {"output_format"})
+        unknown = sorted(set(body) - allowed)
+        if unknown:
+            raise TitanValidationError(", ".join(unknown), "given", ", ".join(sorted(allowed)), problem="not taken")
+        if body.get("output_format", OUTPUT_FORMAT) not in OUTPUT_FORMATS:
+            raise TitanValidationError("output_format", body["output_format"], " or ".join(OUTPUT_FORMATS))
+        values: dict[str, Any] = dict(native.implied)
+        for key, value in body.items():
+            if key in native.keys:
+                native.keys[key].take(value, values, key=key)
+        if "number_of_images" in request_type.options():
+            values["number_of_images"] = 1
+        if native.seeded:
+            values["seed"] = body.get("seed") or secrets.randbelow(MAX_SEED) + 1  # 0/absent: random, reported back
+        return request_type(**values)
 
-    def one(call: Call) -> dict[str, Any] | TitanError:
+    def native_name(self, model_id: str, body: Any, field_name: str) -> str:
+        """The native key behind a request field, to name it in an error about `body`."""
         try:
-            return engine.invoke(call.model_id, call.body)
-        except TitanError as exc:
-            return exc
+            return _route_of(model_id, body)[1].native_name(field_name)
+        except TitanValidationError:
+            return field_name
 
-    if len(calls) == 1:
-        return [one(calls[0])]
-    with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="stability") as pool:
-        return list(pool.map(one, calls))
+    def respond(self, model_id: str, request: Request, outcome: Outcome) -> dict[str, Any]:
+        seeds = [seed or 0 for seed in outcome.seeds] or [getattr(request, "seed", None) or 0] * len(outcome.images)
+        return {"images": outcome.images, "seeds": seeds, "finish_reasons": [None] * len(outcome.images)}
+
+    def model_ids(self, spec: ModelSpec) -> tuple[str, ...]:
+        ids = [spec.model_id]
+        for request_type in request_types():
+            mapping = request_type.mappings.get("stability")
+            if mapping is not None and spec.supports(request_type.task):
+                ids += [native.service_for(spec).model_id for native in mapping.routes.values()]
+        return tuple(dict.fromkeys(ids))
 
 
-def merge_responses(calls: list[Call], outcomes: list[dict[str, Any] | TitanError]) -> dict[str, Any]:
-    """One Titan-shaped answer ``{"images", "error", "seeds"}`` from Stability's per-call answers.
-
-    A non-null finish reason means Stability withheld that image: it is dropped and the
-    reason goes into `error` (the client turns it into the partial-result note).
-    """
-    images: list[str] = []
-    seeds: list[int | None] = []
-    reasons: list[str] = []
-    failures = [outcome for outcome in outcomes if isinstance(outcome, TitanError)]
-    if failures and len(failures) == len(outcomes):
-        raise failures[0]
-    for call, outcome in zip(calls, outcomes, strict=True):
-        if isinstance(outcome, TitanError):
-            continue
-        _collect(call, outcome, images, seeds, reasons)
-    if not images and reasons and all(reason in _INPUT_FILTERS for reason in reasons):
-        raise TitanContentFilteredError(
-            f"Stability's content filter blocked the request ({reasons[0]}). Rephrase the prompt or use another image.",
-            stage="input",
-            billed=None,
+def _route(service: ServiceModel, region: str | None) -> tuple[str, str | None]:
+    """The id and region to call `service` by, or a refusal naming the regions that serve it."""
+    routed = service.route(region)
+    if routed is None:
+        raise TitanModelUnavailableError(
+            f"{service.name} is not offered in {region} on Amazon Bedrock; it runs in {', '.join(service.regions)}. "
+            "Start the playground with --region us-west-2, where every Stability task works.",
+            model_id=service.model_id,
         )
-    problems = sorted(set(reasons))
-    if failures:
-        problems.append(f"{len(failures)} of {len(calls)} calls failed: {failures[0]}")
-    return {"images": images, "seeds": seeds, "error": "; ".join(problems) or None, "finish_reasons": reasons}
+    return routed
+
+
+def _route_of(model_id: str, body: Any) -> tuple[type[Request], Native]:
+    """Which task and route a body sent to `model_id` is (SD3.5 has two, told apart by `mode`)."""
+    service = service_model(model_id)
+    candidates = []
+    for request_type in request_types():
+        mapping = request_type.mappings.get("stability")
+        for native in mapping.routes.values() if mapping else ():
+            own = native.service is None and service is not None and service.on_demand_regions
+            if native.decodes and (native.service == (service.model_id if service else None) or own):
+                candidates.append((request_type, native))
+    if not candidates:
+        raise TitanValidationError("model_id", model_id, "a Stability model id", problem="not a Stability model")
+    fitting = [(request_type, native) for request_type, native in candidates if _fixed_match(native, body)]
+    fitting.sort(key=lambda pair: -sum(isinstance(filler, Fixed) and filler.sent for filler in pair[1].keys.values()))
+    return (fitting or candidates)[0]
+
+
+def _fixed_match(native: Native, body: dict[str, Any]) -> bool:
+    fixed = [(key, filler) for key, filler in native.keys.items() if isinstance(filler, Fixed)]
+    return all(body.get(key, None if filler.sent else filler.value) == filler.value for key, filler in fixed)
 
 
 def _collect(call: Call, answer: dict[str, Any], images: list, seeds: list, reasons: list) -> None:
     found = list(answer.get("images") or [])
     finish = list(answer.get("finish_reasons") or [])
     returned = list(answer.get("seeds") or [])
-    if answer.get("error"):  # a Titan-shaped answer (mock engines) says it this way
+    if answer.get("error"):  # a Titan-shaped answer (test engines) says it this way
         reasons.append(str(answer["error"]))
     reasons += [str(reason) for reason in finish[len(found) :] if reason]
     for index, image in enumerate(found):
@@ -411,6 +415,16 @@ def _collect(call: Call, answer: dict[str, Any], images: list, seeds: list, reas
             continue
         images.append(image)
         seeds.append(returned[index] if index < len(returned) else call.body.get("seed"))
+
+
+def filtered_answer(answer: dict[str, Any], keep: int) -> dict[str, Any]:
+    """A Stability answer with images after the first `keep` withheld, as its filter reports it
+    (the emulator's output-filter fault: no image and a "Filter reason: output image")."""
+    images = list(answer.get("images") or [])
+    seeds = list(answer.get("seeds") or [0] * len(images))
+    if keep <= 0:
+        return {"seeds": seeds[:1] or [0], "finish_reasons": [FILTER_OUTPUT]}
+    return {"images": images[:keep], "seeds": seeds[:keep], "finish_reasons": [None] * len(images[:keep])}
 
 
 register_family(StabilityFamily())

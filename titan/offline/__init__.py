@@ -1,24 +1,27 @@
-"""The offline preview engine: classical image processing that answers Titan request bodies.
+"""The offline preview engine: classical image processing that answers typed requests.
 
-`run(body)` takes a Titan-format body that has already been validated and returns
-``{"images": [base64 PNG, ...], "error": None}`` (plus ``"maskImage"`` for in/outpainting
-with returnMask). No network, no model weights: every task is done with OpenCV and
-numpy so the app can be tried without AWS. Outputs are previews, never Titan output:
-each carries a small "offline preview" mark and PNG metadata saying so.
+`run(request)` takes a request read back from a body (`titan.families.*.decode`) and
+returns an `Outcome`: base64 PNGs and each image's seed. No network, no model weights:
+every task is done with OpenCV and numpy so the app can be tried without AWS. Outputs are
+previews, never a model's output: each carries a small "offline preview" mark and PNG
+metadata saying so.
 
-Conventions (see `_common`): image i of a batch uses seed ``seed + i``; the same body
-gives the same bytes. One module per task; `_common` holds the shared pieces.
+Conventions (see `_common`): image i of a batch uses seed ``seed + i``; the same request
+gives the same bytes. One module per task, named like the task's module in `titan.tasks`
+(`titan/tasks/inpaint.py` is answered by `titan/offline/inpaint.py`'s `run`); `_common`
+holds the shared pieces.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from typing import Any
 
 from titan.errors import TitanEngineUnavailableError
+from titan.families import Outcome
 from titan.offline._common import generation_config
 
-__all__ = ["MASK_PROMPT_MESSAGE", "refuse_mask_prompt", "run"]
+__all__ = ["MASK_PROMPT_MESSAGE", "run"]
 
 MASK_PROMPT_MESSAGE = (
     "Mask prompts need Amazon Bedrock: the offline preview cannot find objects from words. "
@@ -26,42 +29,23 @@ MASK_PROMPT_MESSAGE = (
 )
 
 
-def run(body: dict[str, Any]) -> dict[str, Any]:
-    """Answer a validated Titan request body offline: ``{"images": [...], "error": None, "seeds": [...]}``.
+def run(request: Any) -> Outcome:
+    """Answer a request offline. Raises `TitanEngineUnavailableError` for what needs the real service."""
+    if getattr(request, "mask_prompt", None):
+        raise TitanEngineUnavailableError(MASK_PROMPT_MESSAGE, code="OfflineMaskPrompt")
+    answer = _handler(request)(request)
+    seeds: list[int | None] = [None] * len(answer["images"])
+    if "seed" in request.options():  # like Stability's answers, say each image's own seed
+        seeds = list(generation_config(request).seeds()[: len(answer["images"])])
+    return Outcome(answer["images"], seeds, answer.get("mask"))
 
-    Raises `TitanEngineUnavailableError` for what needs the real service (mask prompts,
-    task types the offline engine does not know).
-    """
-    task = str(getattr(body.get("taskType"), "value", body.get("taskType")))
-    handler = _handlers().get(task)
-    if handler is None:
+
+def _handler(request: Any) -> Any:
+    name = type(request).__module__.rsplit(".", 1)[-1]
+    try:
+        return importlib.import_module(f"{__name__}.{name}").run
+    except ModuleNotFoundError:
         raise TitanEngineUnavailableError(
-            f"The offline preview cannot do {task!r}; choose Amazon Bedrock to run it.",
+            f"The offline preview cannot do {request.label.lower()}; choose Amazon Bedrock to run it.",
             code="OfflineUnsupportedTask",
-        )
-    refuse_mask_prompt(body)
-    response = handler(body)
-    if task != "BACKGROUND_REMOVAL":
-        # Like Stability's answers, say each image's own seed, so history can record it.
-        response["seeds"] = generation_config(body).seeds()[: len(response["images"])]
-    return response
-
-
-def refuse_mask_prompt(body: dict[str, Any]) -> None:
-    """Raise `TitanEngineUnavailableError` when an in/outpainting body uses maskPrompt."""
-    for key in ("inPaintingParams", "outPaintingParams"):
-        if (body.get(key) or {}).get("maskPrompt"):
-            raise TitanEngineUnavailableError(MASK_PROMPT_MESSAGE, code="OfflineMaskPrompt")
-
-
-def _handlers() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
-    from . import background_removal, color_guided, inpaint, outpaint, text_image, variation
-
-    return {
-        "TEXT_IMAGE": text_image.run,
-        "INPAINTING": inpaint.run,
-        "OUTPAINTING": outpaint.run,
-        "IMAGE_VARIATION": variation.run,
-        "COLOR_GUIDED_GENERATION": color_guided.run,
-        "BACKGROUND_REMOVAL": background_removal.run,
-    }
+        ) from None

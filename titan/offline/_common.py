@@ -70,15 +70,16 @@ class GenerationConfig:
         return float(np.clip((self.cfg_scale - low) / (high - low), 0.0, 1.0))
 
 
-def generation_config(body: dict[str, Any]) -> GenerationConfig:
-    """Read imageGenerationConfig from a validated body, defaults for absent fields."""
-    raw = body.get("imageGenerationConfig") or {}
+def generation_config(request: Any) -> GenerationConfig:
+    """The settings of a request, with the service defaults for what it leaves unset."""
+    seed = getattr(request, "seed", None)
+    cfg_scale = getattr(request, "cfg_scale", None)
     return GenerationConfig(
-        number_of_images=int(raw.get("numberOfImages", DEFAULT_NUMBER_OF_IMAGES)),
-        width=raw.get("width"),
-        height=raw.get("height"),
-        seed=int(raw.get("seed", DEFAULT_SEED)),
-        cfg_scale=float(raw.get("cfgScale", DEFAULT_CFG_SCALE)),
+        number_of_images=int(getattr(request, "number_of_images", None) or DEFAULT_NUMBER_OF_IMAGES),
+        width=getattr(request, "width", None),
+        height=getattr(request, "height", None),
+        seed=int(DEFAULT_SEED if seed is None else seed),
+        cfg_scale=float(DEFAULT_CFG_SCALE if cfg_scale is None else cfg_scale),
     )
 
 
@@ -231,14 +232,14 @@ def gradient_map(level: np.ndarray, palette: np.ndarray) -> np.ndarray:
 # --- image helpers ----------------------------------------------------------------------
 
 
-def decode_rgb(data: str, *, field: str = "image") -> np.ndarray:
-    """A base64 image from the body as float32 RGB in 0..1 (H×W×3)."""
-    return to_float(to_rgb(decode_image_b64(data, field=field)))
+def decode_rgb(image: Any, *, field: str = "image") -> np.ndarray:
+    """A request's image (a `BodyImage`) as float32 RGB in 0..1 (H×W×3)."""
+    return to_float(to_rgb(decode_image_b64(image.b64, field=field)))
 
 
-def decode_mask(data: str, size: tuple[int, int], *, field: str = "maskImage") -> np.ndarray:
-    """A Titan mask from the body as a boolean array, True inside (black), resized to `size`."""
-    mask = decode_image_b64(data, field=field).convert("L")
+def decode_mask(image: Any, size: tuple[int, int], *, field: str = "mask_image") -> np.ndarray:
+    """A request's Titan mask as a boolean array, True inside (black), resized to `size`."""
+    mask = decode_image_b64(image.b64, field=field).convert("L")
     if mask.size != tuple(size):
         mask = mask.resize(size, Image.NEAREST)
     return np.asarray(mask) < 128

@@ -6,8 +6,8 @@ How the subject is found (on a copy whose longer side is `WORK_SIDE`, for speed)
    into probable foreground and probable background.
 3. `cv2.grabCut` refines that initial mask (fixed RNG seed: the output is deterministic).
 4. Morphology removes specks and small holes; tiny components are dropped.
-The mask is upscaled and its edge anti-aliased into the alpha channel. This body has no
-imageGenerationConfig, so there is no seed and exactly one image.
+The mask is upscaled and its edge anti-aliased into the alpha channel. The task has no
+generation settings, so there is no seed and exactly one image.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ WORK_SIDE = 320
 GRABCUT_ITERATIONS = 4
 
 
-def run(body: dict[str, Any]) -> dict[str, Any]:
-    """Answer a BACKGROUND_REMOVAL body with one RGBA image."""
-    image = to_uint8(decode_rgb(body["backgroundRemovalParams"]["image"]))
+def run(request: Any) -> dict[str, Any]:
+    """Answer a background-removal request with one RGBA image."""
+    image = to_uint8(decode_rgb(request.image))
     alpha = subject_alpha(image)
     rgba = np.dstack([image, alpha])
-    return {"images": [finish(rgba, task=TASK, seed=None)], "error": None}
+    return {"images": [finish(rgba, task=TASK, seed=None)]}
 
 
 def subject_alpha(image: np.ndarray) -> np.ndarray:

@@ -35,24 +35,23 @@ from .text_image import ABSTRACT_WORDS, render_scene, segment, upscale_labels
 TASK = "COLOR_GUIDED_GENERATION"
 
 
-def run(body: dict[str, Any]) -> dict[str, Any]:
-    """Answer a COLOR_GUIDED_GENERATION body: one picture per image, seed + i for image i."""
-    params = body["colorGuidedGenerationParams"]
-    config = generation_config(body)
+def run(request: Any) -> dict[str, Any]:
+    """Answer a colour-guided request: one picture per image, seed + i for image i."""
+    config = generation_config(request)
     width, height = config.size()
-    palette = hex_palette(params["colors"])
-    reference = params.get("referenceImage")
-    reference = fit_cover(decode_rgb(reference, field="referenceImage"), width, height) if reference else None
-    abstract = bool(ABSTRACT_WORDS & set(words_of(params.get("text"))))
+    palette = hex_palette(request.colors)
+    reference = request.reference_image
+    reference = fit_cover(decode_rgb(reference, field="reference_image"), width, height) if reference else None
+    abstract = bool(ABSTRACT_WORDS & set(words_of(request.text)))
     images = []
     for seed in config.seeds():
-        rng = rng_for(seed, TASK, params.get("text") or "", ",".join(params["colors"]))
+        rng = rng_for(seed, TASK, request.text or "", ",".join(request.colors))
         if reference is not None:
             picture = transfer_palette(reference, palette, rng)
         else:
             picture = render_scene(rng, palette, width, height, flat=True, abstract=abstract)
         images.append(finish(picture, task=TASK, seed=seed))
-    return {"images": images, "error": None}
+    return {"images": images}
 
 
 def transfer_palette(reference: np.ndarray, palette: np.ndarray, rng: np.random.Generator) -> np.ndarray:

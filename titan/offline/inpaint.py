@@ -44,31 +44,28 @@ WORK_SIDE = 384  # downscaled inpainting resolution
 BAND = 6  # full-resolution re-inpainting band along the mask's edge, px
 
 
-def run(body: dict[str, Any]) -> dict[str, Any]:
-    """Answer an INPAINTING body; output size = input size, seed + i for image i."""
-    params = body["inPaintingParams"]
-    config = generation_config(body)
-    image = decode_rgb(params["image"])
+def run(request: Any) -> dict[str, Any]:
+    """Answer an inpainting request; output size = input size, seed + i for image i."""
+    config = generation_config(request)
+    image = decode_rgb(request.image)
     height, width = image.shape[:2]
-    inside = decode_mask(params["maskImage"], (width, height))
+    inside = decode_mask(request.mask_image, (width, height))
     source = to_uint8(image)
     filled = remove_object(source, inside) if inside.any() else source
-    text = params.get("text")
+    text, negative = request.text, request.negative_text
     images = []
     for seed in config.seeds():
-        rng = rng_for(seed, TASK, text or "", params.get("negativeText") or "")
+        rng = rng_for(seed, TASK, text or "", negative or "")
         result = to_float(Image.fromarray(filled))
         if inside.any():
             result = _add_life(result, image, inside, rng)
             if text:
-                result = _paint_prompt(
-                    result, inside, text, params.get("negativeText"), rng, seed, config.prompt_strength
-                )
+                result = _paint_prompt(result, inside, text, negative, rng, seed, config.prompt_strength)
         pixels = np.where(inside[..., None], to_uint8(result), source)
         images.append(finish(pixels, task=TASK, seed=seed, allowed=inside))
-    response: dict[str, Any] = {"images": images, "error": None}
-    if params.get("returnMask"):
-        response["maskImage"] = encode_output(np.where(inside, 0, 255).astype(np.uint8), task=TASK)
+    response: dict[str, Any] = {"images": images}
+    if request.return_mask:
+        response["mask"] = encode_output(np.where(inside, 0, 255).astype(np.uint8), task=TASK)
     return response
 
 

@@ -42,20 +42,21 @@ DEFAULT_MODE = "DEFAULT"
 SEAM = 4  # px softened on each side of the seam in DEFAULT mode
 
 
-def run(body: dict[str, Any]) -> dict[str, Any]:
-    """Answer an OUTPAINTING body; output size = input size, seed + i for image i."""
-    params = body["outPaintingParams"]
-    config = generation_config(body)
-    image = decode_rgb(params["image"])
+def run(request: Any) -> dict[str, Any]:
+    """Answer an outpainting request (paddings or a canvas and its mask); seed + i for image i."""
+    request = request.padded()
+    config = generation_config(request)
+    image = decode_rgb(request.image)
     height, width = image.shape[:2]
-    keep = decode_mask(params["maskImage"], (width, height))
-    precise = params.get("outPaintingMode", DEFAULT_MODE) == "PRECISE"
+    keep = decode_mask(request.mask_image, (width, height))
+    precise = (request.mode or DEFAULT_MODE) == "PRECISE"
+    text, negative = request.text, request.negative_text
     source = to_uint8(image)
     images = []
     for seed in config.seeds():
-        rng = rng_for(seed, TASK, params.get("text") or "", params.get("negativeText") or "")
+        rng = rng_for(seed, TASK, text or "", negative or "")
         palette = saturate(
-            palette_from_text(params.get("text"), params.get("negativeText"), seed=seed),
+            palette_from_text(text, negative, seed=seed),
             0.7 + 0.5 * config.prompt_strength,
         )
         generated = extend(image, keep, palette, rng)
@@ -63,9 +64,9 @@ def run(body: dict[str, Any]) -> dict[str, Any]:
         if not precise:
             pixels = _soften_seam(pixels, keep)
         images.append(finish(pixels, task=TASK, seed=seed, allowed=~keep))
-    response: dict[str, Any] = {"images": images, "error": None}
-    if params.get("returnMask"):
-        response["maskImage"] = encode_output(np.where(keep, 0, 255).astype(np.uint8), task=TASK)
+    response: dict[str, Any] = {"images": images}
+    if request.return_mask:
+        response["mask"] = encode_output(np.where(keep, 0, 255).astype(np.uint8), task=TASK)
     return response
 
 

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from ._common import (
+    DEFAULT_SIZE,
     by_luminance,
     decode_rgb,
     downscale,
@@ -40,30 +41,35 @@ DEFAULT_CONTROL_STRENGTH = 0.7
 ABSTRACT_WORDS = frozenset({"abstract", "pattern", "geometric", "shapes", "bokeh", "circles", "minimal"})
 
 
-def run(body: dict[str, Any]) -> dict[str, Any]:
-    """Answer a TEXT_IMAGE body: one composition per image, seed + i for image i."""
-    params = body["textToImageParams"]
-    config = generation_config(body)
-    width, height = config.size()
-    condition = decode_rgb(params["conditionImage"], field="conditionImage") if params.get("conditionImage") else None
+def run(request: Any) -> dict[str, Any]:
+    """Answer a text-to-image request: one composition per image, seed + i for image i.
+
+    Without a size the output is 1024², or the layout guide's size when there is one (a
+    Stability Control service follows the guide's shape).
+    """
+    config = generation_config(request)
+    guide = request.condition_image
+    width, height = config.size(guide.size if guide is not None else DEFAULT_SIZE)
+    condition = decode_rgb(guide, field="condition_image") if guide is not None else None
+    text, negative = request.text, request.negative_text
     images = []
     for seed in config.seeds():
-        rng = rng_for(seed, TASK, params["text"], params.get("negativeText") or "")
-        palette = palette_from_text(params["text"], params.get("negativeText"), seed=seed)
+        rng = rng_for(seed, TASK, text, negative or "")
+        palette = palette_from_text(text, negative, seed=seed)
         palette = saturate(palette, 0.75 + 0.5 * config.prompt_strength)
-        picture = render_scene(
-            rng, palette, width, height, abstract=bool(ABSTRACT_WORDS & set(words_of(params["text"])))
-        )
+        picture = render_scene(rng, palette, width, height, abstract=bool(ABSTRACT_WORDS & set(words_of(text))))
         if condition is not None:
             picture = apply_condition(
                 picture,
                 fit_cover(condition, width, height),
                 palette,
-                mode=params.get("controlMode", DEFAULT_CONTROL_MODE),
-                strength=float(params.get("controlStrength", DEFAULT_CONTROL_STRENGTH)),
+                mode=request.control_mode or DEFAULT_CONTROL_MODE,
+                strength=float(
+                    DEFAULT_CONTROL_STRENGTH if request.control_strength is None else request.control_strength
+                ),
             )
         images.append(finish(picture, task=TASK, seed=seed))
-    return {"images": images, "error": None}
+    return {"images": images}
 
 
 # --- the composition --------------------------------------------------------------------

@@ -38,26 +38,26 @@ DEFAULT_SIMILARITY = 0.7
 MIN_VARIATION = 0.03  # even at similarity 1.0, seeds still differ a little
 
 
-def run(body: dict[str, Any]) -> dict[str, Any]:
-    """Answer an IMAGE_VARIATION body: one variation per image, seed + i for image i."""
-    params = body["imageVariationParams"]
-    config = generation_config(body)
+def run(request: Any) -> dict[str, Any]:
+    """Answer a variation request: one variation per image, seed + i for image i."""
+    config = generation_config(request)
     width, height = config.size()
     references = [
-        fit_cover(decode_rgb(data, field=f"images[{i}]"), width, height) for i, data in enumerate(params["images"])
+        fit_cover(decode_rgb(image, field=f"images[{i}]"), width, height) for i, image in enumerate(request.images)
     ]
-    amount = variation_amount(float(params.get("similarityStrength", DEFAULT_SIMILARITY)))
-    text = params.get("text")
+    similarity = request.similarity_strength
+    amount = variation_amount(float(DEFAULT_SIMILARITY if similarity is None else similarity))
+    text, negative = request.text, request.negative_text
     images = []
     for seed in config.seeds():
-        rng = rng_for(seed, TASK, text or "", params.get("negativeText") or "")
+        rng = rng_for(seed, TASK, text or "", negative or "")
         picture = vary(references, amount, rng)
         if text:
-            palette = palette_from_text(text, params.get("negativeText"), seed=seed)
+            palette = palette_from_text(text, negative, seed=seed)
             graded = gradient_map(np.clip(luminance(picture), 0, 1), palette)
             picture = picture * (1 - 0.35 * amount) + graded * 0.35 * amount
         images.append(finish(picture, task=TASK, seed=seed))
-    return {"images": images, "error": None}
+    return {"images": images}
 
 
 def variation_amount(similarity: float) -> float:

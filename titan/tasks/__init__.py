@@ -1,47 +1,69 @@
-"""One module per Titan task: each builds its body and checks it (`build_body`, `check_body`)."""
+"""One module per task, each declaring one `Request` subclass: its fields, words and body mappings.
+
+Tasks are found, not listed: every public module of this package that defines a `Request`
+subclass is a task (ordered by its `order`), so a new task is one new file here (plus its
+tab in `ui/tabs/`). `TASKS` maps task types ("TEXT_IMAGE") to request classes.
+"""
 
 from __future__ import annotations
 
-from types import ModuleType
-from typing import Any
+import functools
+import importlib
+import pkgutil
+from collections.abc import Mapping
 
 from ..errors import TitanValidationError
-from ..families import family_for
-from ..models import ModelSpec, Task
-from . import background_removal, color_guided, inpaint, outpaint, text_image, variation
+from ._base import BodyImage, Request, normalize_color
 
-TASK_MODULES: dict[Task, ModuleType] = {
-    module.TASK: module for module in (text_image, inpaint, outpaint, variation, color_guided, background_removal)
-}
+__all__ = ["TASKS", "BodyImage", "Request", "normalize_color", "request_type", "request_types"]
 
 
-def task_of(body: dict[str, Any]) -> Task:
-    """The task a body asks for, or a validation error naming taskType."""
-    try:
-        return Task(body.get("taskType"))
-    except ValueError:
-        raise TitanValidationError("taskType", body.get("taskType"), ", ".join(task.value for task in Task)) from None
+@functools.cache
+def _discover() -> dict[str, type[Request]]:
+    found: list[type[Request]] = []
+    for module_info in pkgutil.iter_modules(__path__):
+        if module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, Request) and value.__module__ == module.__name__
+        ]
+    return {kind.task: kind for kind in sorted(found, key=lambda kind: kind.order)}
 
 
-def check_supported(spec: ModelSpec, task: Task) -> None:
-    reason = spec.unsupported_reason(task)
-    if reason is not None:
-        raise TitanValidationError(
-            "task",
-            task.label,
-            ", ".join(t.label for t in Task if spec.supports(t)) + f" on {spec.name}",
-            problem="not supported by this model",
-            hint=f"{reason}; pick another model" if spec.unavailable_tasks.get(task) else "pick another model",
-        )
+class _Tasks(Mapping[str, type[Request]]):
+    """task type -> request class, discovered on first use (so importing titan stays cheap)."""
+
+    def __getitem__(self, task: str) -> type[Request]:
+        return _discover()[task]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(_discover())
+
+    def __len__(self) -> int:
+        return len(_discover())
 
 
-def validate_body(spec: ModelSpec, body: dict[str, Any]) -> Task:
-    """Check a whole request body against `spec` and its family's limits; the client and
-    the emulator both call this, so nothing a model family cannot serve is ever sent."""
-    if not isinstance(body, dict):
-        raise TitanValidationError("body", type(body).__name__, "a JSON object")
-    task = task_of(body)
-    check_supported(spec, task)
-    TASK_MODULES[task].check_body(spec, body)
-    family_for(spec).check(spec, task, body)
-    return task
+TASKS: Mapping[str, type[Request]] = _Tasks()
+
+
+def request_types() -> list[type[Request]]:
+    """Every task's request class, in tab order."""
+    return list(_discover().values())
+
+
+def request_type(task: str | type[Request] | Request) -> type[Request]:
+    """The request class of a task type ("INPAINTING"), an API name ("inpaint"), a class or an instance."""
+    if isinstance(task, Request):
+        return type(task)
+    if isinstance(task, type):
+        return task
+    tasks = _discover()
+    if task in tasks:
+        return tasks[task]
+    for kind in tasks.values():
+        if kind.api_name == task:
+            return kind
+    raise TitanValidationError("task", task, ", ".join(tasks))

@@ -1,61 +1,91 @@
-"""COLOR_GUIDED_GENERATION: an image made of a palette, optionally on a reference layout."""
+"""COLOR_GUIDED_GENERATION: an image made of a palette of one to ten colours, optionally on a layout.
+
+Titan and Nova take the palette as hex colours. Stability has no palette generation; its
+mapping is an approximation, said so in the notes and the picker: the palette becomes a
+colour-reference image (soft bands in proportion) sent to Style Guide with the prompt.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from ..errors import TitanValidationError
-from ..images import ImageInput
-from ..models import ModelSpec, Task
-from . import _checks as c
+import numpy as np
+from PIL import Image, ImageFilter
 
-TASK = Task.COLOR_GUIDED_GENERATION
-_KEYS = {"colors", "text", "negativeText", "referenceImage"}
+from ..families.stability import AspectRatio, Fixed, Key, Native, Plain, StabilityTask
+from ..families.titan import TitanBody
+from ..fields import COLORS, NEGATIVE_TEXT, REFERENCE_IMAGE, TEXT, field
+from ..images import encode_png_b64
+from ..models import ModelSpec
+from ._base import GenerationSettings, OutputSize, Request
 
-
-def check_body(spec: ModelSpec, body: dict[str, Any]) -> None:
-    params = c.params_of(body, TASK)
-    c.check_known_keys(params, _KEYS, TASK.params_key)
-    colors = params.get("colors")
-    limits = spec.colors
-    if not isinstance(colors, list) or not limits.contains(len(colors)):
-        count = len(colors) if isinstance(colors, list) else "none"
-        raise TitanValidationError("colors", f"{count} color(s)", f"{limits.describe()} colors")
-    for index, color in enumerate(colors):
-        if not isinstance(color, str) or not c.HEX_COLOR.match(color):
-            raise TitanValidationError(f"colors[{index}]", color, 'a hex color like "#FF8800"')
-    c.check_prompt(spec, params, "text", required=True)
-    c.check_prompt(spec, params, "negativeText", required=False)
-    if "referenceImage" in params:
-        c.check_image(spec, params["referenceImage"], field="reference_image")
-    c.check_config(spec, body)
+#: How strongly Style Guide follows the palette image: the mood of the colours, not the flat bands.
+PALETTE_FIDELITY = 0.6
 
 
-def build_body(
-    spec: ModelSpec,
-    text: str,
-    colors: Sequence[str],
-    *,
-    reference_image: ImageInput | None = None,
-    negative_text: str | None = None,
-    **config: Any,
-) -> dict[str, Any]:
-    params: dict[str, Any] = {"colors": [normalize_color(color) for color in colors]}
-    c.put(params, "text", text)
-    c.put(params, "negativeText", negative_text)
-    if reference_image is not None:
-        params["referenceImage"] = c.encode_input(reference_image, "reference_image")
-    return c.assemble(TASK, params, c.config_body(**config))
+@dataclass
+class ColorGuidedRequest(OutputSize, GenerationSettings, Request):
+    task: ClassVar[str] = "COLOR_GUIDED_GENERATION"
+    api_name: ClassVar[str] = "color_guided"
+    label: ClassVar[str] = "Color guided"
+    summary: ClassVar[str] = "Make images from a prompt in a palette of one to ten colours, optionally on a layout."
+    order: ClassVar[int] = 50
+
+    text: str | None = field(TEXT)
+    colors: Any = field(COLORS)
+    negative_text: str | None = field(NEGATIVE_TEXT)
+    reference_image: Any = field(REFERENCE_IMAGE)
+
+    def output_size(self) -> tuple[int, int]:
+        return (self.width, self.height) if self.width and self.height else (1024, 1024)
 
 
-def normalize_color(color: Any) -> Any:
-    """ "ff8800", "#f80" and "#FF8800" all become "#FF8800"; anything else is left for the check."""
-    if not isinstance(color, str):
-        return color
-    value = color.strip().lstrip("#")
-    if not all(ch in "0123456789abcdefABCDEF" for ch in value):
-        return color
-    if len(value) == 3:
-        value = "".join(ch * 2 for ch in value)
-    return f"#{value.upper()}"
+class PaletteImage(Key):
+    """The palette as a colour-reference image for Style Guide (an approximation, sent only)."""
+
+    fields = ("colors",)
+
+    def put(self, request: Any, spec: ModelSpec) -> Any:
+        return palette_swatch(request.colors) if request.colors else None
+
+    def take(self, value: Any, values: dict[str, Any], *, key: str) -> None:  # pragma: no cover - never decoded
+        raise NotImplementedError
+
+
+def palette_swatch(colors: list[str], size: int = 1024) -> str:
+    """A colour-reference image (base64 PNG): one soft vertical band per colour, equal shares, blurred seams."""
+    rgb = np.array([[int(color[i : i + 2], 16) for i in (1, 3, 5)] for color in colors], dtype=np.uint8)
+    bands = np.repeat(rgb[np.newaxis, :, :], size, axis=0)
+    image = Image.fromarray(bands, "RGB").resize((size, size), Image.NEAREST)
+    return encode_png_b64(image.filter(ImageFilter.GaussianBlur(size / (8 * len(colors)))))
+
+
+def _notes(spec: ModelSpec, request: ColorGuidedRequest) -> list[str]:
+    return [spec.task_notes.get(ColorGuidedRequest.task, "")] if spec.task_notes.get(ColorGuidedRequest.task) else []
+
+
+ColorGuidedRequest.mappings = {
+    "titan": TitanBody(
+        "COLOR_GUIDED_GENERATION",
+        "colorGuidedGenerationParams",
+        {"colors": "colors", "text": "text", "negative_text": "negativeText", "reference_image": "referenceImage"},
+    ),
+    "stability": StabilityTask(
+        routes={
+            "default": Native(
+                "stability.stable-image-style-guide-v1:0",
+                {
+                    "prompt": Plain("text"),
+                    "negative_prompt": Plain("negative_text"),
+                    "image": PaletteImage(),
+                    "aspect_ratio": AspectRatio(),
+                    "fidelity": Fixed(PALETTE_FIDELITY),
+                },
+                required=frozenset({"prompt", "image"}),
+                decodes=False,
+            )
+        },
+        notes=_notes,
+    ),
+}

@@ -1,74 +1,115 @@
-"""TEXT_IMAGE: a prompt, optionally guided by a condition image (Canny edges or segmentation)."""
+"""TEXT_IMAGE: images from a prompt, optionally following a layout guide's outlines or regions.
+
+Titan and Nova take the guide as `conditionImage` with `controlMode` CANNY_EDGE (outlines)
+or SEGMENTATION (regions). Stability runs its own model without a guide, and with one
+Control Sketch (edges from a drawing) or Control Structure (the layout of a photo).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from ..errors import TitanValidationError
-from ..images import ImageInput
-from ..models import CONTROL_MODES, ModelSpec, Task
-from . import _checks as c
-
-TASK = Task.TEXT_IMAGE
-_KEYS = {"text", "negativeText", "conditionImage", "controlMode", "controlStrength", "style"}
-
-
-def check_body(spec: ModelSpec, body: dict[str, Any]) -> None:
-    params = c.params_of(body, TASK)
-    c.check_known_keys(params, _KEYS, TASK.params_key)
-    c.check_prompt(spec, params, "text", required=True)
-    c.check_prompt(spec, params, "negativeText", required=False)
-    _check_conditioning(spec, params)
-    if "style" in params:
-        if not spec.styles:
-            raise TitanValidationError(
-                "style", params["style"], f"no style presets on {spec.name}", problem="not supported"
-            )
-        c.check_choice("style", params["style"], spec.styles)
-    c.check_config(spec, body)
+from ..families.stability import AspectRatio, Fixed, Native, Picture, Plain, StabilityTask
+from ..families.titan import TitanBody
+from ..fields import CONDITION_IMAGE, CONTROL_MODE, CONTROL_STRENGTH, NEGATIVE_TEXT, STYLE, TEXT, field
+from ..models import STABILITY_ASPECT_RATIOS, ModelSpec, nearest_aspect_ratio
+from ._base import GenerationSettings, OutputSize, Request
 
 
-def _check_conditioning(spec: ModelSpec, params: dict[str, Any]) -> None:
-    has_control = "controlMode" in params or "controlStrength" in params
-    if "conditionImage" not in params:
-        if has_control:
+@dataclass
+class TextImageRequest(OutputSize, GenerationSettings, Request):
+    task: ClassVar[str] = "TEXT_IMAGE"
+    api_name: ClassVar[str] = "text_image"
+    label: ClassVar[str] = "Text to image"
+    summary: ClassVar[str] = "Make images from a prompt, optionally following the outlines or regions of a guide."
+    order: ClassVar[int] = 10
+
+    text: str | None = field(TEXT)
+    negative_text: str | None = field(NEGATIVE_TEXT)
+    condition_image: Any = field(CONDITION_IMAGE)
+    control_mode: str | None = field(CONTROL_MODE)
+    control_strength: float | None = field(CONTROL_STRENGTH)
+    style: str | None = field(STYLE)
+
+    def check(self, spec: ModelSpec) -> None:
+        if self.condition_image is None and (self.control_mode is not None or self.control_strength is not None):
             raise TitanValidationError(
                 "control_mode / control_strength",
                 "set",
                 "only with a condition_image",
                 hint="add a condition image or clear these",
             )
-        return
-    if not spec.conditioning:
-        raise TitanValidationError(
-            "condition_image", "an image", f"no conditioning on {spec.name}", problem="not supported"
-        )
-    c.check_image(spec, params["conditionImage"], field="condition_image")
-    if "controlMode" in params:
-        c.check_choice("control_mode", params["controlMode"], CONTROL_MODES)
-    if "controlStrength" in params:
-        c.check_number(
-            "control_strength", params["controlStrength"], spec.control_strength, integer=False, model=spec.name
-        )
+        super().check(spec)
+
+    def output_size(self) -> tuple[int, int]:
+        return self.condition_image.size if self.condition_image is not None else (1024, 1024)
 
 
-def build_body(
-    spec: ModelSpec,
-    text: str,
-    *,
-    negative_text: str | None = None,
-    condition_image: ImageInput | None = None,
-    control_mode: str | None = None,
-    control_strength: float | None = None,
-    style: str | None = None,
-    **config: Any,
-) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    c.put(params, "text", text)
-    c.put(params, "negativeText", negative_text)
-    if condition_image is not None:
-        params["conditionImage"] = c.encode_input(condition_image, "condition_image")
-    c.put(params, "controlMode", control_mode)
-    c.put(params, "controlStrength", control_strength)
-    c.put(params, "style", style)
-    return c.assemble(TASK, params, c.config_body(**config))
+def _guide(service: str, mode: str) -> Native:
+    return Native(
+        service,
+        {
+            "prompt": Plain("text"),
+            "negative_prompt": Plain("negative_text"),
+            "image": Picture("condition_image"),
+            "control_strength": Plain("control_strength"),
+            "style_preset": Plain("style"),
+        },
+        required=frozenset({"prompt", "image"}),
+        implied={"control_mode": mode},
+    )
+
+
+def _route(request: TextImageRequest) -> str:
+    if request.condition_image is None:
+        return "model"
+    return "structure" if request.control_mode == "SEGMENTATION" else "sketch"
+
+
+def _notes(spec: ModelSpec, request: TextImageRequest) -> list[str]:
+    if request.condition_image is not None or request.width is None or request.height is None:
+        return []
+    ratio = nearest_aspect_ratio(request.width, request.height)
+    native = STABILITY_ASPECT_RATIOS[ratio]
+    if (request.width, request.height) == native:
+        return []
+    return [
+        f"{request.width}×{request.height} is sent as aspect ratio {ratio}; Stability picks the pixels "
+        f"(about {native[0]}×{native[1]})."
+    ]
+
+
+TextImageRequest.mappings = {
+    "titan": TitanBody(
+        "TEXT_IMAGE",
+        "textToImageParams",
+        {
+            "text": "text",
+            "negative_text": "negativeText",
+            "condition_image": "conditionImage",
+            "control_mode": "controlMode",
+            "control_strength": "controlStrength",
+            "style": "style",
+        },
+    ),
+    "stability": StabilityTask(
+        routes={
+            "model": Native(
+                None,
+                {
+                    "prompt": Plain("text"),
+                    "negative_prompt": Plain("negative_text"),
+                    "aspect_ratio": AspectRatio(),
+                    "mode": Fixed("text-to-image", sent=False),
+                },
+                required=frozenset({"prompt"}),
+            ),
+            "sketch": _guide("stability.stable-image-control-sketch-v1:0", "CANNY_EDGE"),
+            "structure": _guide("stability.stable-image-control-structure-v1:0", "SEGMENTATION"),
+        },
+        route=_route,
+        notes=_notes,
+    ),
+}

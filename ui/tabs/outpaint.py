@@ -1,4 +1,4 @@
-"""Outpaint: extend a picture by some pixels on each side, previewing the padded canvas."""
+"""Outpaint: extend a picture by some pixels on each side (or to an aspect ratio), previewing the canvas."""
 
 from __future__ import annotations
 
@@ -7,122 +7,71 @@ from typing import Any
 import gradio as gr
 from PIL import ImageDraw
 
-from titan import ModelSpec, Task, TitanError, get_model, pad_for_outpaint
-from titan.models import OUTPAINT_MODES
-from titan.options import OPTIONS
+from titan import OutpaintRequest, TitanError, get_model, pad_for_outpaint, peek_size
 
-from .. import shared as s
-from ..handlers import padded_size
+from ..form import Form
 from ..samples import sample
+from ..tab import Shared, TabParts, task_tab
+from ..widgets import ExtendWidget
 
-TASK = Task.OUTPAINTING
-TAB_ID = "outpaint"
-SIDES = ("left", "right", "top", "bottom")
 OUTLINE = (255, 45, 111)
 
 
 def canvas_preview(model: str, image: Any, left: int, right: int, top: int, bottom: int) -> tuple[Any, str]:
     """The padded canvas with the original outlined, and a line about its size."""
-    if image is None:
+    if not image:
         return None, ""
+    sides = {"left": int(left or 0), "right": int(right or 0), "top": int(top or 0), "bottom": int(bottom or 0)}
     try:
-        canvas, _ = pad_for_outpaint(image, left=int(left), right=int(right), top=int(top), bottom=int(bottom))
+        canvas, _ = pad_for_outpaint(image, **sides)
     except TitanError as err:
         return None, str(err)
-    outlined = canvas.copy()
     width, height = canvas.size
-    box = (int(left), int(top), width - int(right) - 1, height - int(bottom) - 1)
-    ImageDraw.Draw(outlined).rectangle(box, outline=OUTLINE, width=max(2, width // 300))
+    box = (sides["left"], sides["top"], width - sides["right"] - 1, height - sides["bottom"] - 1)
+    ImageDraw.Draw(canvas).rectangle(box, outline=OUTLINE, width=max(2, width // 300))
     spec = get_model(model)
     note = f"Canvas {width} × {height} px; grey = new area to generate."
     if max(width, height) > spec.max_input_side:
-        note += f" Too large for {spec.name}: each side at most {spec.max_input_side} px."
-    return outlined, note
+        note += f" Larger than {spec.name} takes: the picture and the extension will be scaled down together."
+    return canvas, note
 
 
-def build(shared: s.Shared) -> s.TabParts:
-    spec = shared.spec
-    with gr.Tab(TASK.label, id=TAB_ID), gr.Row(equal_height=False, elem_classes="task-row"):
-        with gr.Column(scale=5, min_width=340, elem_classes="inputs"):
-            image = gr.Image(
-                label="Image to extend",
-                type="filepath",
-                format="png",
-                sources=["upload", "clipboard"],
-                height=300,
-                elem_id="outpaint-image",
-            )
-            gr.Markdown("**Extend by** (pixels on each side)", elem_classes="hint")
-            amounts = {}
-            for pair in (SIDES[:2], SIDES[2:]):
-                with gr.Row():
-                    for side in pair:
-                        amounts[side] = gr.Slider(
-                            minimum=0,
-                            maximum=spec.max_input_side // 2,
-                            value=0,
-                            step=16,
-                            label=side.capitalize(),
-                            elem_id=f"outpaint-{side}",
-                        )
-            prompt, negative = s.build_prompt_fields(
-                TAB_ID, placeholder="Rolling green hills under a warm evening sky, a small farmhouse"
-            )
-            mode = gr.Radio(
-                choices=list(OUTPAINT_MODES),
-                value=OUTPAINT_MODES[0],
-                label=OPTIONS["mode"].label,
-                info=OPTIONS["mode"].help,
-            )
-            mask_prompt = gr.Textbox(
-                label=f"{OPTIONS['mask_prompt'].label} (optional)",
-                info="Name an object to keep; everything else is regenerated. Replaces the padding mask.",
-                lines=1,
-            )
-            settings = s.build_generation_settings(spec, edit=True)
-            row = s.build_generate_row(shared, TASK, TAB_ID)
-            gr.Examples(
-                examples=[[sample("landscape.png"), 256, 256, 0, 0, "Rolling green hills at sunset, wide landscape"]],
-                inputs=[image, *amounts.values(), prompt],
-                label="Try a sample",
-            )
-        with gr.Column(scale=6, min_width=360, elem_classes="outputs"):
-            preview = gr.Image(
-                label="Padded canvas preview",
-                type="pil",
-                format="png",
-                interactive=False,
-                height=260,
-                elem_classes="canvas-preview",
-            )
-            preview_note = gr.Markdown("", elem_classes="hint")
-            result = s.build_result_area(TAB_ID)
+def build(shared: Shared) -> TabParts:
+    parts: dict[str, Any] = {}
 
-    geometry = {"model": shared.model, "image": image, **amounts}
-    s.on_change(canvas_preview, inputs=geometry, outputs=[preview, preview_note])
-    s.wire_task(
-        shared,
-        row=row,
-        task=TASK,
-        api_name=TAB_ID,
-        run=shared.runner.outpaint,
-        inputs={
-            "image": image,
-            **amounts,
-            "mode": mode,
-            "prompt": prompt,
-            "negative_prompt": negative,
-            "mask_prompt": mask_prompt,
-        },
-        result=result,
-        settings=settings,
-        size_inputs={"image": image, **amounts},
-        size_of=padded_size,
-    )
+    def own(form: Form) -> None:
+        parts["image"] = form.render(["image"], elem_id="outpaint-image")["image"]
+        parts["extend"] = form.add(ExtendWidget(OutpaintRequest, shared.spec, tab_id="outpaint"))
+        parts["extend"].wire(parts["image"])
 
-    def on_model(spec: ModelSpec) -> s.Updates:
-        updates = s.model_updates(spec, TASK, row, settings)
-        return updates | {slider: gr.update(maximum=spec.max_input_side // 2) for slider in amounts.values()}
+    def aside(form: Form) -> None:
+        preview = gr.Image(
+            label="Padded canvas preview", type="pil", format="png", interactive=False, height=260,
+            elem_classes="canvas-preview",
+        )  # fmt: skip
+        note = gr.Markdown("", elem_classes="hint")
+        inputs = [shared.model, parts["image"], *parts["extend"].components]
+        gr.on(
+            [component.change for component in inputs[1:]],
+            canvas_preview,
+            inputs=inputs,
+            outputs=[preview, note],
+            api_visibility="private",
+            show_progress="hidden",
+            trigger_mode="always_last",
+        )
 
-    target = s.SendTarget(TAB_ID, image, lambda path: path)
-    return s.TabParts(TAB_ID, TASK, result, on_model, targets={"outpaint": target})
+    def examples(form: Form) -> None:
+        gr.Examples(
+            examples=[[sample("landscape.png"), 256, 256, 0, 0, "Rolling green hills at sunset, wide landscape"]],
+            inputs=[parts["image"], *parts["extend"].components, form.component("text")],
+            label="Try a sample",
+        )
+
+    return task_tab(
+        shared, OutpaintRequest, own_widgets=own, aside=aside, examples=examples, before_after=True,
+        hidden=("mask_image",),
+    )  # fmt: skip
+
+
+__all__ = ["build", "canvas_preview", "peek_size"]
