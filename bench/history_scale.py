@@ -9,8 +9,11 @@ files; kept in `--store`, so reruns skip this), then measures each step in a fre
 - old: the listing before the index (`runs()` reading every run.json), for the same questions;
 
 and prints times (best of `--repeat`), ratios old/new and RSS (peak, and after the steps).
+With `--s3-runs N`, the first N runs are also copied into a local moto_server bucket and the
+S3 steps timed (a first build is one GET per run; moto answers in about a millisecond, real
+S3 in tens, so take its figures as a floor).
 Targets at 10,000 runs: open ≤ 300 ms, search and filter ≤ 200 ms, memory flat.
-Run: python bench/history_scale.py [--runs 10000] [--store /tmp/titan-history-scale]
+Run: python bench/history_scale.py [--runs 10000] [--store /tmp/titan-history-scale] [--s3-runs 2000]
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ import json
 import random
 import resource
 import secrets
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +40,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from titan.history import History, LocalBlobStore, OutputImage, Run, RunPage, safe_user
+from titan.history import History, LocalBlobStore, OutputImage, Run, RunPage, S3BlobStore, safe_user
 from titan.history_index import make_thumbnail, thumbnail_name
 from titan.models import Task
 
@@ -202,11 +208,84 @@ def report(cold: dict[str, Any], warm: dict[str, Any], old: dict[str, Any]) -> N
     print("\n'open' = first page of 48 runs plus their thumbnail paths (new) / runs() of 200 (old).")
 
 
+@contextmanager
+def moto_bucket() -> Iterator[Any]:
+    """A boto3 S3 client on a fresh local moto_server with the bucket "history"."""
+    import boto3
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        client = boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.create_bucket(Bucket="history")
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield client
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def measure_s3(local: Path, runs: int, repeat: int) -> None:
+    """Copies the newest `runs` runs into moto_server and times the S3 steps."""
+    folders = sorted((local / "users" / USER / "runs").iterdir())[-runs:]
+    files = [path for folder in folders for path in folder.iterdir()]
+    with moto_bucket() as client, tempfile.TemporaryDirectory(prefix="titan-s3-bench-") as cache:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            keys = [path.relative_to(local).as_posix() for path in files]
+            list(
+                pool.map(
+                    lambda key: client.put_object(Bucket="history", Key=key, Body=(local / key).read_bytes()), keys
+                )
+            )
+        print(f"\nS3 (moto_server): copied {runs} runs ({len(files)} files) in {time.perf_counter() - started:.1f} s")
+
+        def replica(name: str) -> History:
+            store = S3BlobStore("s3://history", client=client, cache_dir=Path(cache) / name)
+            return History(store, index_dir=Path(cache) / name / "index")
+
+        cold, _ = timed(lambda: replica("cold").page(USER, limit=PAGE), 1)
+        history = replica("cold")
+        steps = {
+            "new process, index on disk: first page": lambda: replica("cold").page(USER, limit=PAGE),
+            "page": lambda: history.page(USER, limit=PAGE),
+            "search, match": lambda: history.page(USER, query=RARE, limit=PAGE),
+            "filter by task": lambda: history.page(USER, task="INPAINTING", limit=PAGE),
+            "refresh (a full relist)": lambda: history.refresh(USER),
+            "thumbnails of a page, first time": lambda: replica(f"thumbs-{time.monotonic_ns()}").thumbnails(
+                history.page(USER, limit=PAGE).runs
+            ),
+        }
+        print(f"  {'first page, no index (one GET per run)':40} {cold:8.0f} ms")
+        for name, step in steps.items():
+            print(f"  {name:40} {timed(step, repeat)[0]:8.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--store", type=Path, default=Path(tempfile.gettempdir()) / "titan-history-scale")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--s3-runs", type=int, default=0, help="also time S3 (moto_server) with this many runs")
     parser.add_argument("--measure", choices=["new", "old"], help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -221,6 +300,8 @@ def main() -> None:
     old = run_mode("old", store, Path(tempfile.gettempdir()) / "unused-index", 1)
     print(f"{args.runs} runs of one user in {store}")
     report(cold, warm, old)
+    if args.s3_runs:
+        measure_s3(store, min(args.s3_runs, args.runs), args.repeat)
 
 
 if __name__ == "__main__":

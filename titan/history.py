@@ -26,6 +26,7 @@ import contextlib
 import datetime as dt
 import io
 import json
+import logging
 import os
 import re
 import secrets
@@ -45,6 +46,8 @@ from .errors import TitanError, TitanValidationError
 from .history_index import REMOTE_READERS, IndexRow, RunIndex, make_thumbnail, thumbnail_name
 from .models import Task, get_model
 from .requests import body_cost
+
+log = logging.getLogger(__name__)
 
 METADATA_KEY = "titan:run"
 _IMAGE_KEYS = ("image", "maskImage", "conditionImage", "referenceImage")
@@ -328,10 +331,11 @@ class History:
         return run
 
     def delete(self, user: str | None, run_id: str) -> None:
-        user, prefix = safe_user(user), _run_prefix(safe_user(user), _checked_id(run_id))
+        user = safe_user(user)
+        prefix = _run_prefix(user, _checked_id(run_id))
         self.index.remove(user, run_id)
-        for key in self.store.keys(prefix):
-            self.store.delete(key)
+        for key in sorted(self.store.keys(prefix), key=lambda key: not key.endswith("/run.json")):
+            self.store.delete(key)  # run.json first: a delete cut short leaves no run with missing images
         self.store.prune(prefix)  # an empty folder left behind would look like a run being written
 
     def _save_thumbnails(self, prefix: str, images: list[bytes]) -> None:
@@ -380,7 +384,8 @@ class History:
         return self.store.local_path(f"{_run_prefix(run.user, run.run_id)}/{run.outputs[index].file}")
 
     def thumbnail_path(self, run: Run | RunSummary, index: int) -> Path:
-        """A small WebP of output `index` for the gallery (≤ 256 px); made now for runs saved without one."""
+        """A small WebP of output `index` for the gallery (≤ 256 px); made now for runs saved without
+        one. The full PNG when no thumbnail can be made or stored (a read-only store)."""
         prefix = _run_prefix(run.user, run.run_id)
         key = f"{prefix}/{thumbnail_name(index)}"
         try:
@@ -389,8 +394,13 @@ class History:
                 return path
         except HistoryError:  # not in S3 yet
             pass
-        self.store.put(key, make_thumbnail(self.store.get(f"{prefix}/{run.outputs[index].file}")))
-        return self.store.local_path(key)
+        image = self.store.get(f"{prefix}/{run.outputs[index].file}")
+        try:
+            self.store.put(key, make_thumbnail(image))
+            return self.store.local_path(key)
+        except (OSError, ValueError, Image.DecompressionBombError, HistoryError) as exc:
+            log.warning("No thumbnail for %s image %d: %s", run.run_id, index, exc)
+            return self.output_path(run, index)
 
     def thumbnails(self, runs: Sequence[Run | RunSummary]) -> list[tuple[Run | RunSummary, int, Path]]:
         """(run, output index, thumbnail) for every image of `runs`, in order; fetched in parallel

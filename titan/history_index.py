@@ -20,6 +20,7 @@ case folding), which is still correct.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -152,8 +153,11 @@ class _UserIndex:
     listed_at: float = 0.0
     pending: set[str] = field(default_factory=set)  # folders without a run.json (yet)
     broken: set[str] = field(default_factory=set)  # run.json files that could not be read
-    removed: dict[str, float] = field(default_factory=dict)  # run id -> when it was deleted here
+    #: run id -> when this process deleted it: a check listing its folder before the files went
+    #: must not bring it back (kept ten minutes; run ids are never reused)
+    removed: dict[str, float] = field(default_factory=dict)
     relisting: bool = False
+    epoch: int = 0  # counts rebuilds: a check that began before one must not vouch for the new index
 
 
 class RunIndex:
@@ -244,10 +248,10 @@ class RunIndex:
     def _reconcile(self, state: _UserIndex, *, thorough: bool = False) -> None:
         """Make the index hold exactly the runs whose run.json is in the store."""
         with state.checking:
-            started = time.monotonic()
+            started, epoch = time.monotonic(), state.epoch
             state.removed = {run_id: at for run_id, at in state.removed.items() if at > started - 600}
             if self.source.local and self._unchanged(state):
-                self._add_ready(state, state.pending, started)
+                self._add_ready(state, state.pending)
                 return
             indexed, version = self._locked(state, _ids_and_version)
             folders = self.source.run_ids(state.user)  # listed after the snapshot: a run indexed then is listed now
@@ -256,8 +260,9 @@ class RunIndex:
                 gone |= {run_id for run_id in indexed & folders if not self.source.has_run(state.user, run_id)}
             self._locked(state, lambda conn: _delete(conn, sorted(gone)))
             state.pending = (state.pending & folders) | (gone & folders)
-            self._add_ready(state, folders - indexed - state.broken, started)
-            state.known, state.listed_at, state.data_version = folders, started, version
+            self._add_ready(state, folders - indexed - state.broken)
+            if state.epoch == epoch:
+                state.known, state.listed_at, state.data_version = folders, started, version
 
     def _unchanged(self, state: _UserIndex) -> bool:
         """Same folders and no other writer since the last check (the usual case: nothing to do)."""
@@ -266,13 +271,13 @@ class RunIndex:
         version = self._locked(state, _data_version)
         return version == state.data_version and self.source.run_ids(state.user) == state.known
 
-    def _add_ready(self, state: _UserIndex, run_ids: Iterable[str], started: float) -> None:
+    def _add_ready(self, state: _UserIndex, run_ids: Iterable[str]) -> None:
         """Index the runs among `run_ids` that have a run.json; remember the others as pending."""
         waiting = sorted(run_ids, reverse=True)
         for start in range(0, len(waiting), READ_CHUNK):
             chunk = waiting[start : start + READ_CHUNK]
             rows = [(run_id, row) for run_id, row in self._read(state, chunk) if run_id not in state.broken]
-            fresh = [row for _, row in rows if row and not self._touched_since(state, row.run_id, started)]
+            fresh = [row for _, row in rows if row and row.run_id not in state.removed]
             self._locked(state, lambda conn, fresh=fresh: _insert(conn, fresh))
             state.pending.update(run_id for run_id, row in rows if row is None)
             state.pending.difference_update(row.run_id for row in fresh)
@@ -320,11 +325,6 @@ class RunIndex:
 
         threading.Thread(target=relist, name=f"history-index-{state.user}", daemon=True).start()
 
-    @staticmethod
-    def _touched_since(state: _UserIndex, run_id: str, started: float) -> bool:
-        """Deleted here while a check was under way: a listing taken before must not bring it back."""
-        return state.removed.get(run_id, -1.0) >= started
-
     # connections
 
     def _state(self, user: str) -> _UserIndex:
@@ -358,6 +358,7 @@ class RunIndex:
             if state.conn is not None:
                 state.conn.close()
             state.conn, state.known, state.data_version = None, None, -1
+            state.epoch += 1
             state.pending.clear()
             try:
                 for suffix in ("", "-wal", "-shm") if state.path else ():
@@ -380,7 +381,8 @@ class RunIndex:
 def fts5_available() -> bool:
     """Whether this Python's SQLite has FTS5 (it does in the python.org and Debian builds)."""
     try:
-        sqlite3.connect(":memory:").execute("CREATE VIRTUAL TABLE probe USING fts5(text)")
+        with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+            conn.execute("CREATE VIRTUAL TABLE probe USING fts5(text)")
     except sqlite3.Error:
         log.warning("This Python's SQLite has no FTS5: History searches prompts with LIKE instead.")
         return False
