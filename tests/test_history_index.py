@@ -132,7 +132,7 @@ def test_a_page_reads_no_run_json(tmp_path: Path, client: TitanClient) -> None:
 
 def test_thumbnails_are_small_and_downloads_stay_full(history: History) -> None:
     offline = TitanClient(engine="offline")
-    run = history.save(offline.text_image("a red lighthouse", number_of_images=2, width=1024, height=1024, seed=3))
+    run = history.save(offline.text_image("a red lighthouse", number_of_images=2, width=512, height=512, seed=3))
     summary = history.page(None).runs[0]
     for index in range(2):
         thumb, full = history.thumbnail_path(summary, index), history.output_path(summary, index)
@@ -140,7 +140,7 @@ def test_thumbnails_are_small_and_downloads_stay_full(history: History) -> None:
         with Image.open(thumb) as small:
             assert max(small.size) <= 256 and small.format == "WEBP"
         assert thumb.stat().st_size * 50 < full.stat().st_size
-        assert Image.open(full).size == (1024, 1024)
+        assert Image.open(full).size == (512, 512)
     names = zipfile.ZipFile(io.BytesIO(history.zip(None, [run.run_id]))).namelist()
     assert not [name for name in names if "thumb" in name]
     assert [(r.run_id, i, p.name) for r, i, p in history.thumbnails([summary])] == [

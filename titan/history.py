@@ -157,8 +157,9 @@ class S3BlobStore:
         self.url = url
         if client is None:
             import boto3
+            from botocore.config import Config
 
-            client = boto3.client("s3")
+            client = boto3.client("s3", config=Config(max_pool_connections=REMOTE_READERS))  # parallel reads
         self.client = client
         self.cache = Path(cache_dir or tempfile.mkdtemp(prefix="titan-s3-cache-"))
 
@@ -493,8 +494,9 @@ class _StoreRuns:
     def identity(self) -> str:
         if isinstance(self.store, LocalBlobStore):
             return str(self.store.root.resolve())
-        endpoint = getattr(getattr(getattr(self.store, "client", None), "meta", None), "endpoint_url", "")
-        return f"{endpoint} {self.store.describe()}"
+        if isinstance(self.store, S3BlobStore):  # the same bucket name on another endpoint is another store
+            return f"{self.store.client.meta.endpoint_url} {self.store.url}"
+        return self.store.describe()
 
     def run_ids(self, user: str) -> set[str]:
         return {name for name in self.store.folders(f"users/{user}/runs") if _RUN_ID.fullmatch(name)}
