@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -22,7 +23,7 @@ from titan.history import History, HistoryError, LocalBlobStore, S3BlobStore, re
 
 @pytest.fixture
 def history(tmp_path: Path) -> History:
-    return History(LocalBlobStore(tmp_path / "history"))
+    return History(LocalBlobStore(tmp_path / "history"), index_dir=tmp_path / "index")
 
 
 @pytest.fixture(scope="module")
@@ -111,23 +112,32 @@ def test_cost_is_recorded(history: History, offline: TitanClient) -> None:
     assert history.save(offline.text_image("free", width=512, height=512)).cost_usd == 0.0
 
 
-def test_concurrent_saves_from_many_sessions(history: History, offline: TitanClient) -> None:
-    result = offline.text_image("busy day", width=512, height=512)
+def in_threads(work: Callable[[str], None], users: list[str]) -> list[BaseException]:
+    """Runs `work(user)` in one thread per entry of `users`, all at once; what they raised."""
     errors: list[BaseException] = []
 
-    def save(user: str) -> None:
+    def guarded(user: str) -> None:
         try:
-            for _ in range(5):
-                history.save(result, user=user)
-        except BaseException as exc:  # pragma: no cover - reported below
+            work(user)
+        except BaseException as exc:  # pragma: no cover - reported by the caller
             errors.append(exc)
 
-    threads = [threading.Thread(target=save, args=(f"user{i % 3}",)) for i in range(8)]
+    threads = [threading.Thread(target=guarded, args=(user,)) for user in users]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return errors
+
+
+def test_concurrent_saves_from_many_sessions(history: History, offline: TitanClient) -> None:
+    result = offline.text_image("busy day", width=512, height=512)
+
+    def save(user: str) -> None:
+        for _ in range(5):
+            history.save(result, user=user)
+
+    assert in_threads(save, [f"user{i % 3}" for i in range(8)]) == []
     assert sum(len(history.runs(f"user{i}")) for i in range(3)) == 40
 
 
@@ -142,7 +152,7 @@ KILLED_WRITER = """
 import os, sys, time
 from titan import TitanClient
 from titan.history import History, LocalBlobStore
-history = History(LocalBlobStore(sys.argv[1]))
+history = History(LocalBlobStore(sys.argv[1]), index_dir=sys.argv[2])
 client = TitanClient(engine="offline")
 history.save(client.text_image("saved before the crash", width=512, height=512))
 print("shown", flush=True)
@@ -151,16 +161,18 @@ time.sleep(60)  # the app is killed while the next generation runs
 
 
 def test_a_killed_process_keeps_every_image_it_had_shown(tmp_path: Path) -> None:
-    root = tmp_path / "history"
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(root)], stdout=subprocess.PIPE, text=True)
+    root, index = tmp_path / "history", tmp_path / "index"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(root), str(index)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout.readline().strip() == "shown"
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-    runs = History(LocalBlobStore(root)).runs(None)
+    runs = History(LocalBlobStore(root), index_dir=index).runs(None)
     assert [run.prompt for run in runs] == ["saved before the crash"]
-    assert Image.open(History(LocalBlobStore(root)).output_path(runs[0], 0)).size == (512, 512)
+    assert Image.open(History(LocalBlobStore(root), index_dir=index).output_path(runs[0], 0)).size == (512, 512)
 
 
 # --- S3, against a real S3-compatible server -------------------------------------------
@@ -203,7 +215,8 @@ def s3_history(s3_url: str, tmp_path: Path) -> History:
     )
     bucket = f"history-{os.getpid()}-{time.monotonic_ns()}"
     client.create_bucket(Bucket=bucket)
-    return History(S3BlobStore(f"s3://{bucket}/team/playground", client=client, cache_dir=tmp_path / "cache"))
+    store = S3BlobStore(f"s3://{bucket}/team/playground", client=client, cache_dir=tmp_path / "cache")
+    return History(store, index_dir=tmp_path / "index")
 
 
 def test_s3_store_round_trip(s3_history: History, offline: TitanClient) -> None:

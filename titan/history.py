@@ -7,6 +7,7 @@ A run is one task call. It is stored as files under a key prefix per user:
                                                 model, engine, region, time, cost, each image's seed
     users/<user>/runs/<run_id>/output_<i>.png   the model's PNG bytes unchanged, plus iTXt metadata
     users/<user>/runs/<run_id>/inputs/<n>.png   every input image and mask the request used
+    users/<user>/runs/<run_id>/thumb_<i>.webp   a small copy of output <i> for the History gallery
 
 so a run can be repeated exactly (`History.restore_request`) and any PNG the app made can be
 dropped back in to restore its settings (`read_png_metadata`). Runs stored before requests
@@ -15,14 +16,20 @@ family's own decoder. Stores are plain blob
 stores: a local folder (default) or S3 (any S3-compatible server). Outputs are written
 before run.json, and run.json last and atomically, so a crash never leaves a half run
 visible, and nothing already returned by the model is lost.
+
+Listings and searches are answered by a per-user index kept outside the store
+(`titan.history_index`), so opening History reads no run.json; the store stays the truth and
+the index heals itself from it.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import io
 import json
+import logging
 import os
 import re
 import secrets
@@ -30,6 +37,8 @@ import struct
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,12 +46,16 @@ from typing import Any, Protocol
 from PIL import Image
 
 from .errors import TitanError, TitanValidationError
+from .history_index import REMOTE_READERS, IndexRow, RunIndex, make_thumbnail, thumbnail_name
 from .requests import shown_calls
 from .tasks import Request, request_type
+
+log = logging.getLogger(__name__)
 
 METADATA_KEY = "titan:run"
 _IMAGE_KEYS = ("image", "maskImage", "conditionImage", "referenceImage")
 _SAFE_USER = re.compile(r"[^A-Za-z0-9_.@-]")
+_RUN_ID = re.compile(r"[0-9T]{21}-[0-9a-f]{6}")
 
 
 class HistoryError(TitanError):
@@ -61,6 +74,15 @@ class BlobStore(Protocol):
     def delete(self, key: str) -> None: ...
     def local_path(self, key: str) -> Path:
         """A local file with the key's bytes (the store's own file, or a cached copy)."""
+        ...
+
+    def folders(self, prefix: str) -> list[str]:
+        """Names of the "folders" directly under `prefix` (a cheap listing that reads no file)."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+    def prune(self, prefix: str) -> None:
+        """Remove the empty folders left under `prefix` after deletes (nothing to do on S3)."""
         ...
 
 
@@ -110,6 +132,22 @@ class LocalBlobStore:
     def local_path(self, key: str) -> Path:
         return self._path(key)
 
+    def folders(self, prefix: str) -> list[str]:
+        try:
+            with os.scandir(self._path(prefix)) as entries:
+                return [entry.name for entry in entries if entry.is_dir(follow_symlinks=False)]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def prune(self, prefix: str) -> None:
+        top = self._path(prefix)
+        for folder in [*sorted((p for p in top.rglob("*") if p.is_dir()), reverse=True), top]:
+            with contextlib.suppress(OSError):  # not empty, or already gone
+                folder.rmdir()
+
 
 class S3BlobStore:
     """An S3 bucket/prefix through boto3; files shown in the UI are cached locally."""
@@ -122,8 +160,9 @@ class S3BlobStore:
         self.url = url
         if client is None:
             import boto3
+            from botocore.config import Config
 
-            client = boto3.client("s3")
+            client = boto3.client("s3", config=Config(max_pool_connections=REMOTE_READERS))  # parallel reads
         self.client = client
         self.cache = Path(cache_dir or tempfile.mkdtemp(prefix="titan-s3-cache-"))
 
@@ -161,6 +200,29 @@ class S3BlobStore:
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
         (self.cache / key).unlink(missing_ok=True)
+
+    def folders(self, prefix: str) -> list[str]:
+        start = self._key(prefix.rstrip("/") + "/")
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            pages = paginator.paginate(Bucket=self.bucket, Prefix=start, Delimiter="/")
+            return [
+                item["Prefix"][len(start) :].rstrip("/") for page in pages for item in page.get("CommonPrefixes", [])
+            ]
+        except Exception as exc:
+            raise HistoryError(f"Could not list {self.url}: {type(exc).__name__}.") from exc
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except Exception as exc:
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise HistoryError(f"Could not read {self.url}: {type(exc).__name__}.") from exc
+        return True
+
+    def prune(self, prefix: str) -> None:
+        """S3 has no folders: a prefix without keys is gone."""
 
     def local_path(self, key: str) -> Path:
         path = self.cache / key
@@ -245,10 +307,18 @@ class Run:
 
 
 class History:
-    """Saves and finds runs in a blob store. Each user sees only their own runs."""
+    """Saves and finds runs in a blob store. Each user sees only their own runs.
 
-    def __init__(self, store: BlobStore) -> None:
+    `index_dir` holds the per-user listing indexes (default: the user's cache dir; they are
+    rebuilt from the store when missing). `relist_every`: seconds between checks of an S3
+    store for runs written by other processes (a local folder is checked on every listing).
+    """
+
+    def __init__(
+        self, store: BlobStore, *, index_dir: str | os.PathLike | None = None, relist_every: float = 30.0
+    ) -> None:
         self.store = store
+        self.index = RunIndex(_StoreRuns(store), index_dir, relist_every=relist_every)
 
     # writing
 
@@ -281,38 +351,100 @@ class History:
         )
         for output, raw in zip(run.outputs, result.raw_images, strict=True):
             self.store.put(f"{prefix}/{output.file}", with_metadata(raw, output_metadata(run, output)))
+        self._save_thumbnails(prefix, result.raw_images)
         self.store.put(f"{prefix}/run.json", json.dumps(run.to_json(), indent=1).encode())
+        self.index.add(user, index_row(run))
         return run
 
     def delete(self, user: str | None, run_id: str) -> None:
-        prefix = _run_prefix(safe_user(user), _checked_id(run_id))
-        for key in self.store.keys(prefix):
-            self.store.delete(key)
+        user = safe_user(user)
+        prefix = _run_prefix(user, _checked_id(run_id))
+        self.index.remove(user, run_id)
+        for key in sorted(self.store.keys(prefix), key=lambda key: not key.endswith("/run.json")):
+            self.store.delete(key)  # run.json first: a delete cut short leaves no run with missing images
+        self.store.prune(prefix)  # an empty folder left behind would look like a run being written
+
+    def _save_thumbnails(self, prefix: str, images: list[bytes]) -> None:
+        for index, raw in enumerate(images):
+            try:
+                thumbnail = make_thumbnail(raw)
+            except (OSError, ValueError, Image.DecompressionBombError):  # made when first shown instead
+                continue
+            self.store.put(f"{prefix}/{thumbnail_name(index)}", thumbnail)
 
     # reading
 
-    def runs(self, user: str | None, *, task: str | None = None, query: str = "", limit: int = 200) -> list[Run]:
-        """Newest first; `task` filters by task type, `query` searches prompts (case-insensitive)."""
+    def page(
+        self, user: str | None, *, task: str | None = None, query: str = "", offset: int = 0, limit: int = 48
+    ) -> RunPage:
+        """One page of the user's runs, newest first, from the index (no run.json is read).
+
+        `task` keeps one task type; `query` keeps runs whose prompt contains every word of it,
+        in any order and case, each word matching the start of a prompt word ("light" finds
+        "lighthouse"). `offset` counts runs already shown ("Load more" asks for the next page).
+        """
         user = safe_user(user)
-        ids = sorted({key.split("/")[3] for key in self.store.keys(f"users/{user}/runs/") if key.endswith("run.json")})
-        found: list[Run] = []
-        for run_id in reversed(ids):
-            run = self.get(user, run_id)
-            if task and run.task != task:
+        found = self.index.page(user, task=task or None, query=query, offset=offset, limit=limit)
+        return RunPage([RunSummary.from_row(user, row) for row in found.rows], found.total, found.offset)
+
+    def runs(self, user: str | None, *, task: str | None = None, query: str = "", limit: int = 200) -> list[Run]:
+        """Like `page` from the start, as full runs (reads one run.json per run returned)."""
+        found = []
+        for summary in self.page(user, task=task, query=query, limit=limit).runs:
+            try:
+                found.append(self.get(summary.user, summary.run_id))
+            except HistoryError:  # deleted since the page was read
                 continue
-            if query and query.lower() not in json.dumps(run.request).lower():
-                continue
-            found.append(run)
-            if len(found) >= limit:
-                break
         return found
+
+    def refresh(self, user: str | None) -> None:
+        """Check the store for runs written or deleted by others now, rather than at the next due listing."""
+        self.index.refresh(safe_user(user))
 
     def get(self, user: str | None, run_id: str) -> Run:
         data = self.store.get(f"{_run_prefix(safe_user(user), _checked_id(run_id))}/run.json")
         return Run.from_json(json.loads(data))
 
-    def output_path(self, run: Run, index: int) -> Path:
+    def output_path(self, run: Run | RunSummary, index: int) -> Path:
+        """The full PNG, as stored: for opening, downloading and sending to another tab."""
         return self.store.local_path(f"{_run_prefix(run.user, run.run_id)}/{run.outputs[index].file}")
+
+    def thumbnail_path(self, run: Run | RunSummary, index: int) -> Path:
+        """A small WebP of output `index` for the gallery (≤ 256 px); made now for runs saved without
+        one. The full PNG when no thumbnail can be made or stored (a read-only store)."""
+        prefix = _run_prefix(run.user, run.run_id)
+        key = f"{prefix}/{thumbnail_name(index)}"
+        try:
+            path = self.store.local_path(key)
+            if path.is_file():
+                return path
+        except HistoryError:  # not in S3 yet
+            pass
+        image = self.store.get(f"{prefix}/{run.outputs[index].file}")
+        try:
+            self.store.put(key, make_thumbnail(image))
+            return self.store.local_path(key)
+        except (OSError, ValueError, Image.DecompressionBombError, HistoryError) as exc:
+            log.warning("No thumbnail for %s image %d: %s", run.run_id, index, exc)
+            return self.output_path(run, index)
+
+    def thumbnails(self, runs: Sequence[Run | RunSummary]) -> list[tuple[Run | RunSummary, int, Path]]:
+        """(run, output index, thumbnail) for every image of `runs`, in order; fetched in parallel
+        from S3. Images whose run was deleted meanwhile are left out."""
+        images = [(run, index) for run in runs for index in range(len(run.outputs))]
+
+        def fetch(image: tuple[Run | RunSummary, int]) -> Path | None:
+            try:
+                return self.thumbnail_path(*image)
+            except HistoryError:
+                return None
+
+        if isinstance(self.store, LocalBlobStore):
+            paths = list(map(fetch, images))
+        else:
+            with ThreadPoolExecutor(max_workers=REMOTE_READERS) as pool:
+                paths = list(pool.map(fetch, images))
+        return [(run, index, path) for (run, index), path in zip(images, paths, strict=True) if path is not None]
 
     def input_path(self, run: Run, name: str) -> Path:
         return self.store.local_path(f"{_run_prefix(run.user, run.run_id)}/inputs/{name}")
@@ -341,6 +473,76 @@ class History:
         return buffer.getvalue()
 
 
+@dataclass(frozen=True)
+class RunSummary:
+    """A run as History lists it, from the index: what a gallery caption needs, not the request.
+
+    Has the `Run` attributes a listing uses (`outputs[i].seed`, `prompt`, ...); `History.get`
+    gives the whole run when one is opened.
+    """
+
+    run_id: str
+    user: str
+    created: str
+    task: str
+    model_id: str
+    engine: str
+    prompt: str
+    outputs: tuple[OutputImage, ...]
+
+    @classmethod
+    def from_row(cls, user: str, row: IndexRow) -> RunSummary:
+        outputs = tuple(OutputImage(f"output_{i}.png", seed, i) for i, seed in enumerate(row.seeds))
+        return cls(row.run_id, user, row.created, row.task, row.model_id, row.engine, row.prompt, outputs)
+
+
+@dataclass(frozen=True)
+class RunPage:
+    """One page of a listing: `runs` from `offset` on, out of `total` matching runs."""
+
+    runs: list[RunSummary]
+    total: int
+    offset: int
+
+    @property
+    def more(self) -> bool:
+        """Whether runs are left after this page ("Load more")."""
+        return self.offset + len(self.runs) < self.total
+
+
+def index_row(run: Run) -> IndexRow:
+    seeds = tuple(output.seed for output in run.outputs)
+    return IndexRow(run.run_id, run.created, run.task, run.model_id, run.engine, run.prompt, seeds)
+
+
+class _StoreRuns:
+    """The index's view of a blob store: a user's run folders, and one row per run.json."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self.store = store
+        self.local = isinstance(store, LocalBlobStore)
+
+    def identity(self) -> str:
+        if isinstance(self.store, LocalBlobStore):
+            return str(self.store.root.resolve())
+        if isinstance(self.store, S3BlobStore):  # the same bucket name on another endpoint is another store
+            return f"{self.store.client.meta.endpoint_url} {self.store.url}"
+        return self.store.describe()
+
+    def run_ids(self, user: str) -> set[str]:
+        return {name for name in self.store.folders(f"users/{user}/runs") if _RUN_ID.fullmatch(name)}
+
+    def has_run(self, user: str, run_id: str) -> bool:
+        return self.store.exists(f"{_run_prefix(user, run_id)}/run.json")
+
+    def read_row(self, user: str, run_id: str) -> IndexRow | None:
+        try:
+            data = self.store.get(f"{_run_prefix(user, run_id)}/run.json")
+        except HistoryError:
+            return None
+        return index_row(Run.from_json(json.loads(data)))
+
+
 def safe_user(user: str | None) -> str:
     """A user name usable in keys; no name means the single local user."""
     cleaned = _SAFE_USER.sub("_", (user or "local").strip())[:64]
@@ -353,7 +555,7 @@ def new_run_id() -> str:
 
 
 def _checked_id(run_id: str) -> str:
-    if not re.fullmatch(r"[0-9T]{21}-[0-9a-f]{6}", run_id or ""):
+    if not _RUN_ID.fullmatch(run_id or ""):
         raise HistoryError(f"Not a history run id: {run_id!r}")
     return run_id
 
