@@ -49,10 +49,12 @@ from .errors import (
 )
 from .families import Call, Price, family_for
 from .fields import Kind, Option, Range
+from .gate import Gate, Ticket
 from .history import (
     History,
     HistoryError,
     Run,
+    Signer,
     default_data_dir,
     default_history_dir,
     metadata_request,
@@ -61,6 +63,7 @@ from .history import (
 )
 from .images import ImageInput, load_image, pad_for_outpaint, peek_size
 from .masks import binarize_mask, invert_mask, painted_to_titan_mask
+from .metadata import describe_foreign, read_foreign_settings
 from .models import DEFAULT_MODEL_ID, MODELS, SERVICES, ModelSpec, get_model, service_model
 from .playground import Delivered, Person, Playground, random_seed
 from .prompting import PROMPT_TIPS, prompt_warnings
@@ -91,6 +94,7 @@ __all__ = [
     "Delivered",
     "Engine",
     "FunctionEngine",
+    "Gate",
     "GenerationResult",
     "History",
     "HistoryError",
@@ -108,9 +112,11 @@ __all__ = [
     "Request",
     "Run",
     "SearchRecolorRequest",
+    "Signer",
     "StyleGuideRequest",
     "StyleTransferRequest",
     "TextImageRequest",
+    "Ticket",
     "TitanAccessDeniedError",
     "TitanBudgetError",
     "TitanClient",
@@ -128,6 +134,7 @@ __all__ = [
     "binarize_mask",
     "default_data_dir",
     "default_history_dir",
+    "describe_foreign",
     "engine_names",
     "family_for",
     "get_model",
@@ -144,6 +151,7 @@ __all__ = [
     "peek_size",
     "prompt_warnings",
     "random_seed",
+    "read_foreign_settings",
     "read_png_metadata",
     "request_type",
     "request_types",

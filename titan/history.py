@@ -33,10 +33,8 @@ import logging
 import os
 import re
 import secrets
-import struct
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -45,6 +43,7 @@ from typing import Any, Protocol
 
 from PIL import Image
 
+from . import metadata
 from .errors import TitanError, TitanValidationError
 from .history_index import REMOTE_READERS, IndexRow, RunIndex, make_thumbnail, thumbnail_name
 from .requests import shown_calls
@@ -291,10 +290,7 @@ class Run:
     @property
     def label(self) -> str:
         """The task in words ("Inpaint")."""
-        try:
-            return request_type(self.task).label
-        except TitanValidationError:
-            return self.task
+        return task_label(self.task)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -315,10 +311,16 @@ class History:
     """
 
     def __init__(
-        self, store: BlobStore, *, index_dir: str | os.PathLike | None = None, relist_every: float = 30.0
+        self,
+        store: BlobStore,
+        *,
+        index_dir: str | os.PathLike | None = None,
+        relist_every: float = 30.0,
+        signer: Signer | None = None,
     ) -> None:
         self.store = store
         self.index = RunIndex(_StoreRuns(store), index_dir, relist_every=relist_every)
+        self.signer = signer
 
     # writing
 
@@ -350,11 +352,33 @@ class History:
             calls=shown_calls(result.calls),
         )
         for output, raw in zip(run.outputs, result.raw_images, strict=True):
-            self.store.put(f"{prefix}/{output.file}", with_metadata(raw, output_metadata(run, output)))
+            self.store.put(f"{prefix}/{output.file}", self.stamped(raw, run, output, result))
         self._save_thumbnails(prefix, result.raw_images)
         self.store.put(f"{prefix}/run.json", json.dumps(run.to_json(), indent=1).encode())
         self.index.add(user, index_row(run))
         return run
+
+    def stamped(self, png: bytes, run: Run, output: OutputImage, result: Any) -> bytes:
+        """The model's PNG with what other tools read added, its pixels untouched: AUTOMATIC1111's
+        `parameters`, the IPTC "made by AI" mark in XMP, our own `titan:run` chunk for exact restore,
+        and, when the operator gave a certificate, a signed C2PA manifest (written last)."""
+        edited = result.request.edits
+        source = metadata.DIGITAL_SOURCE_COMPOSITE if edited else metadata.DIGITAL_SOURCE_GENERATED
+        stamped = metadata.png_with_chunks(
+            png,
+            text={metadata.A1111_KEY: a1111_text(run, output, result)},
+            itxt=output_metadata(run, output),
+            xmp=metadata.xmp_packet(source),
+        )
+        if self.signer is None:
+            return stamped
+        return metadata.sign_c2pa(
+            stamped,
+            cert_pem=self.signer.cert_pem,
+            key_pem=self.signer.key_pem,
+            digital_source_type=source,
+            title=f"{run.label}: {run.prompt[:80]}" if run.prompt else run.label,
+        )
 
     def delete(self, user: str | None, run_id: str) -> None:
         user = safe_user(user)
@@ -490,6 +514,10 @@ class RunSummary:
     prompt: str
     outputs: tuple[OutputImage, ...]
 
+    @property
+    def label(self) -> str:
+        return task_label(self.task)
+
     @classmethod
     def from_row(cls, user: str, row: IndexRow) -> RunSummary:
         outputs = tuple(OutputImage(f"output_{i}.png", seed, i) for i, seed in enumerate(row.seeds))
@@ -508,6 +536,14 @@ class RunPage:
     def more(self) -> bool:
         """Whether runs are left after this page ("Load more")."""
         return self.offset + len(self.runs) < self.total
+
+
+def task_label(task: str) -> str:
+    """A task type in words ("INPAINTING" -> "Inpaint"); an unknown type as it is."""
+    try:
+        return request_type(task).label
+    except TitanValidationError:
+        return task
 
 
 def index_row(run: Run) -> IndexRow:
@@ -616,23 +652,43 @@ def output_metadata(run: Run, output: OutputImage) -> dict[str, str]:
     return {METADATA_KEY: json.dumps(summary)}
 
 
-def with_metadata(png: bytes, text: dict[str, str]) -> bytes:
-    """The same PNG with iTXt chunks added before IEND; pixels and other chunks untouched.
+@dataclass(frozen=True)
+class Signer:
+    """A C2PA signing certificate chain and its private key (PEM), given by the operator."""
 
-    Non-PNG bytes (a JPEG answer) are converted to PNG first.
-    """
-    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
-        buffer = io.BytesIO()
-        Image.open(io.BytesIO(png)).save(buffer, format="PNG")
-        png = buffer.getvalue()
-    end = png.rfind(b"IEND") - 4
-    chunks = b"".join(_itxt_chunk(key, value) for key, value in text.items())
-    return png[:end] + chunks + png[end:]
+    cert_pem: bytes
+    key_pem: bytes
+
+    @classmethod
+    def from_files(cls, cert: str | os.PathLike, key: str | os.PathLike) -> Signer:
+        """Read and check the pair at start-up, so a bad certificate fails now and not at the first image."""
+        signer = cls(Path(cert).read_bytes(), Path(key).read_bytes())
+        metadata.check_c2pa_credentials(signer.cert_pem, signer.key_pem)
+        return signer
 
 
-def _itxt_chunk(keyword: str, text: str) -> bytes:
-    data = keyword.encode("latin-1") + b"\0\0\0" + b"\0\0" + text.encode("utf-8")
-    return struct.pack(">I", len(data)) + b"iTXt" + data + struct.pack(">I", zlib.crc32(b"iTXt" + data) & 0xFFFFFFFF)
+def a1111_text(run: Run, output: OutputImage, result: Any) -> str:
+    """AUTOMATIC1111's `parameters` for one output: what Civitai, ComfyUI and PNG-info readers show."""
+    from .models import MODELS
+
+    request = result.request
+    spec = MODELS.get(run.model_id)
+    settings: dict[str, object] = {}
+    cfg_scale = getattr(request, "cfg_scale", None)
+    if cfg_scale is not None:
+        settings["CFG scale"] = cfg_scale
+    if output.seed is not None:
+        settings["Seed"] = output.seed
+    width, height = result.size
+    settings |= {
+        "Size": f"{width}x{height}",
+        "Model": spec.name if spec else run.model_id,
+        "Model ID": run.model_id,
+        "Task": request.api_name,
+    }
+    return metadata.a1111_parameters(
+        prompt=run.prompt, negative_prompt=getattr(request, "negative_text", None), settings=settings
+    )
 
 
 def read_png_metadata(source: str | os.PathLike | bytes | Image.Image) -> dict[str, Any] | None:

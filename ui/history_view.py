@@ -1,4 +1,4 @@
-"""What the History tab shows, without Gradio: the gallery listing, stored inputs, ZIP files."""
+"""What the History tab shows, without Gradio: a page of the listing (thumbnails), ZIP files."""
 
 from __future__ import annotations
 
@@ -7,39 +7,51 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from titan import History, Run
+from titan import History
 
 from .restore import caption
+
+#: Runs per page: the gallery shows their thumbnails, "Load more" asks for the next page.
+PAGE = 48
 
 
 @dataclass
 class Listing:
-    gallery: list[tuple[str, str]]  # (stored PNG, caption), one per output image
-    items: list[dict[str, Any]]  # the same entries as data: run id, image index, prompt, seed...
-    count: str
+    gallery: list[tuple[str, str]]  # (thumbnail, caption), one per output image
+    items: list[dict[str, Any]]  # the same entries as data: run id and image index
+    shown: int  # runs listed so far
+    total: int  # runs that match
     choices: list[tuple[str, str]]  # runs offered for the ZIP download
 
+    @property
+    def count(self) -> str:
+        return f"{plural(self.total, 'run')} · showing {self.shown}"
 
-def listing(history: History, runs: list[Run]) -> Listing:
-    shown = [(run, i) for run in runs for i in range(len(run.outputs))]
-    items = [
-        {
-            "run_id": run.run_id,
-            "index": i,
-            "task": run.task,
-            "prompt": run.prompt,
-            "seed": run.outputs[i].seed,
-            "model_id": run.model_id,
-            "created": run.created,
-        }
-        for run, i in shown
-    ]
+    @property
+    def more(self) -> bool:
+        return self.shown < self.total
+
+
+def listing(history: History, user: str | None, *, task: str = "", query: str = "", offset: int = 0) -> Listing:
+    """One page of the user's runs from `offset` on, as thumbnails with captions."""
+    page = history.page(user, task=task or None, query=query or "", offset=offset, limit=PAGE)
+    shown = history.thumbnails(page.runs)
     return Listing(
-        gallery=[(str(history.output_path(run, i)), caption(run, i)) for run, i in shown],
-        items=items,
-        count=f"{plural(len(runs), 'run')} · {plural(len(shown), 'image')}",
-        choices=[(f"{run.label} · {run.prompt[:40] or run.run_id}", run.run_id) for run in runs],
+        gallery=[(str(path), caption(run, i)) for run, i, path in shown],
+        items=[{"run_id": run.run_id, "index": i} for run, i, _ in shown],
+        shown=offset + len(page.runs),
+        total=page.total,
+        choices=[(f"{run.label} · {run.prompt[:40] or run.run_id}", run.run_id) for run in page.runs],
     )
+
+
+def named_copy(path: Path, run: Any, index: int) -> str:
+    """The stored PNG, bytes untouched, under a name a person can file: `<task>-<seed>.png`."""
+    seed = run.outputs[index].seed
+    name = f"{run.label.lower().replace(' ', '-')}-{seed if seed is not None else index + 1}.png"
+    target = Path(tempfile.mkdtemp(prefix="titan-png-")) / name
+    target.write_bytes(Path(path).read_bytes())
+    return str(target)
 
 
 def zip_file(history: History, user: str | None, run_ids: list[str] | None) -> str | None:

@@ -8,7 +8,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from titan import DEFAULT_MODEL_ID, MODELS, Budget, default_data_dir, default_history_dir, engine_names, open_ledger
+from titan import (
+    DEFAULT_MODEL_ID,
+    MODELS,
+    Budget,
+    Signer,
+    default_data_dir,
+    default_history_dir,
+    engine_names,
+    open_ledger,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -33,6 +42,9 @@ ENV_VARS = {
     "max_upload_mb": "TITAN_MAX_UPLOAD_MB",
     "history_dir": "TITAN_HISTORY_DIR",
     "history": "TITAN_HISTORY",
+    "history_index_dir": "TITAN_HISTORY_INDEX_DIR",
+    "c2pa_cert": "TITAN_C2PA_CERT",
+    "c2pa_key": "TITAN_C2PA_KEY",
 }
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEFAULT_MAX_UPLOAD_MB = 20
@@ -58,6 +70,9 @@ class AppSettings:
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
     history_dir: Path | None = None  # default: titan.history.default_history_dir()
     history: str | None = None  # "s3://bucket/prefix": store history in S3 instead
+    history_index_dir: Path | None = None  # default: the user's cache dir
+    c2pa_cert: Path | None = None  # sign every image with a C2PA manifest (needs c2pa-python)
+    c2pa_key: Path | None = None
 
     @property
     def exposed_without_login(self) -> bool:
@@ -68,6 +83,12 @@ class AppSettings:
         """The spending limits; spending is kept in the `spend` ledger (default: spend.json in the data dir)."""
         ledger = open_ledger(self.spend or default_data_dir() / "spend.json")
         return Budget(day_limit_usd=self.budget_usd, person_limit_usd=self.session_budget_usd, ledger=ledger)
+
+    def signer(self) -> Signer | None:
+        """The C2PA signer when a certificate and key were given (checked now: a bad pair stops the start)."""
+        if not (self.c2pa_cert and self.c2pa_key):
+            return None
+        return Signer.from_files(self.c2pa_cert, self.c2pa_key)
 
     def history_location(self) -> str | Path:
         """Where every generated image is stored: S3 (`history`), else a local folder, else the user's data dir."""
@@ -91,8 +112,11 @@ class AppSettings:
             session_budget_usd=args.session_budget_usd,
             spend=args.spend or None,
             max_upload_mb=args.max_upload_mb,
-            history_dir=Path(args.history_dir).expanduser() if args.history_dir else None,
+            history_dir=_path(args.history_dir),
             history=args.history or None,
+            history_index_dir=_path(args.history_index_dir),
+            c2pa_cert=_path(args.c2pa_cert),
+            c2pa_key=_path(args.c2pa_key),
         )
 
 
@@ -193,6 +217,19 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         metavar="s3://BUCKET/PREFIX",
         help="keep the history in S3 instead of a folder (TITAN_HISTORY)",
     )
+    parser.add_argument(
+        "--history-index-dir",
+        default=default("history_index_dir", None),
+        help="where History's search indexes live; rebuilt from the history when missing "
+        "(TITAN_HISTORY_INDEX_DIR; default: the user's cache dir)",
+    )
+    parser.add_argument(
+        "--c2pa-cert",
+        default=default("c2pa_cert", None),
+        help="PEM certificate chain to sign every image with a C2PA manifest; needs pip install c2pa-python "
+        "(TITAN_C2PA_CERT)",
+    )
+    parser.add_argument("--c2pa-key", default=default("c2pa_key", None), help="its PEM private key (TITAN_C2PA_KEY)")
     return parser
 
 
@@ -231,6 +268,10 @@ def _money(text: str | None) -> float | None:
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
+
+
+def _path(text: str | None) -> Path | None:
+    return Path(text).expanduser() if text else None
 
 
 def _seconds(text: str) -> float:
