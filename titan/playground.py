@@ -23,6 +23,7 @@ from .budget import Budget
 from .client import GenerationResult, TitanClient
 from .families import Price, family_for
 from .fields import Kind
+from .gate import Gate
 from .history import History, Run
 from .images import peek_size
 from .models import ModelSpec, get_model
@@ -68,10 +69,14 @@ class Delivered:
 class Playground:
     """Runs requests for people on one client, one History and one Budget (one per app)."""
 
-    def __init__(self, client: TitanClient, history: History, budget: Budget | None = None) -> None:
+    def __init__(
+        self, client: TitanClient, history: History, budget: Budget | None = None, *, gate: Gate | None = None
+    ) -> None:
         self.client = client
         self.history = history
         self.budget = budget or Budget()
+        self.gate = gate or Gate()
+        """Fair admission to the running slots (`titan.gate`); the UI waits on it before `run`."""
 
     @property
     def engine(self) -> str:
