@@ -1,0 +1,197 @@
+"""What keeps one person's things from another on a shared server, at the HTTP door.
+
+- Files: History lives outside everything Gradio serves. What the page shows is a copy in
+  Gradio's cache (`Guard.publish`), under a keyed hash no one can guess, and with logins it
+  is registered to its owner: a file URL asked for by anyone else answers 404.
+- Logins: failed sign-ins slow down per name and per address (a lockout that doubles, up to
+  a few minutes), so a password cannot be guessed at machine speed.
+- With logins, nothing that acts on the queue (cancel, join) answers before signing in.
+
+`Guard.middleware()` is handed to `launch(app_kwargs=...)`; the rest of the app calls
+`publish(path, person)` wherever it shows a stored file.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from starlette.middleware import Middleware
+
+from titan import Person
+
+#: Failures allowed before a lockout, per sign-in name and per client address.
+NAME_FAILURES, ADDRESS_FAILURES = 5, 20
+#: The first lockout, doubling with every further failure, up to the longest.
+FIRST_LOCKOUT, LONGEST_LOCKOUT = 2.0, 300.0
+#: Failures older than this are forgotten.
+FAILURE_WINDOW = 900.0
+_GUARDED = ("/gradio_api/cancel", "/gradio_api/queue/join", "/gradio_api/queue/data")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class Guard:
+    """File ownership and sign-in back-off for one app; see the module docstring."""
+
+    def __init__(self, *, logins: bool, clock: Callable[[], float] = time.monotonic) -> None:
+        self.logins = logins
+        self.clock = clock
+        self._owners: dict[str, set[str]] = defaultdict(set)
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    # --- files ---------------------------------------------------------------------------
+
+    def publish(self, path: str | Path, person: Person) -> str:
+        """A copy of a stored file that the page may show; with logins only `person` can fetch it."""
+        from gradio import processing_utils, utils
+
+        cached = processing_utils.save_file_to_cache(str(path), cache_dir=str(utils.get_cache_folder()))
+        if self.logins and person.user:
+            with self._lock:
+                self._owners[str(Path(cached).resolve())].add(person.user)
+        return cached
+
+    def may_fetch(self, path: str, user: str | None) -> bool:
+        """Whether `user` may fetch the cached file at `path` (files no one registered are anyone's)."""
+        if not self.logins:
+            return True
+        with self._lock:
+            owners = self._owners.get(str(Path(path).resolve()))
+        return owners is None or user in owners
+
+    # --- sign-in back-off -----------------------------------------------------------------
+
+    def lockout(self, name: str, address: str) -> float:
+        """Seconds before `name` may try again from `address` (0: now)."""
+        now = self.clock()
+        with self._lock:
+            waits = [
+                self._wait(self._failures[f"name:{name}"], NAME_FAILURES, now),
+                self._wait(self._failures[f"address:{address}"], ADDRESS_FAILURES, now),
+            ]
+        return max(waits)
+
+    def failed(self, name: str, address: str) -> None:
+        now = self.clock()
+        with self._lock:
+            for key in (f"name:{name}", f"address:{address}"):
+                self._failures[key].append(now)
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(f"name:{name}", None)
+
+    def _wait(self, failures: deque[float], allowed: int, now: float) -> float:
+        while failures and now - failures[0] > FAILURE_WINDOW:
+            failures.popleft()
+        extra = len(failures) - allowed
+        if extra < 0:
+            return 0.0
+        lockout = min(LONGEST_LOCKOUT, FIRST_LOCKOUT * 2**extra)
+        return max(0.0, failures[-1] + lockout - now)
+
+    def middleware(self) -> Middleware:
+        return Middleware(GuardMiddleware, guard=self)
+
+
+class GuardMiddleware:
+    """The ASGI side of `Guard`: file URLs, sign-ins and queue actions are checked before Gradio sees them."""
+
+    def __init__(self, app: Any, guard: Guard) -> None:
+        self.app = app
+        self.guard = guard
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.guard.logins:
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if "/file=" in path:
+            if not self.guard.may_fetch(unquote(path.split("/file=", 1)[1]), _user(scope)):
+                await _answer(send, 404, b'{"detail": "Not found"}')
+                return
+        elif path.rstrip("/").endswith("/login") and scope["method"] == "POST":
+            await self._login(scope, receive, send)
+            return
+        elif path.startswith(_GUARDED) and _user(scope) is None:
+            await _answer(send, 401, b'{"detail": "Sign in first."}')
+            return
+        await self.app(scope, receive, send)
+
+    async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await _body(receive)
+        form = parse_qs(body.decode("utf-8", "replace"))
+        name = (form.get("username") or [""])[0]
+        address = (scope.get("client") or ("unknown", 0))[0]
+        wait = self.guard.lockout(name, address)
+        if wait > 0:
+            message = f'{{"detail": "Too many failed sign-ins. Try again in {int(wait) + 1} s."}}'
+            await _answer(send, 429, message.encode())
+            return
+        status: list[int] = []
+
+        async def noting(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        await self.app(scope, _replay(body), noting)
+        if status and status[0] == 200:
+            self.guard.succeeded(name)
+        elif status and status[0] in (400, 401):
+            self.guard.failed(name, address)
+
+
+def _user(scope: Scope) -> str | None:
+    """The signed-in user of a request, as Gradio's own `get_current_user` finds it."""
+    app = scope.get("app")
+    cookie_id = getattr(app, "cookie_id", None)
+    tokens = getattr(app, "tokens", None)
+    if cookie_id is None or tokens is None:
+        return None
+    cookies = _cookies(scope)
+    token = cookies.get(f"access-token-{cookie_id}") or cookies.get(f"access-token-unsecure-{cookie_id}")
+    return tokens.get(token)
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    raw = "; ".join(value.decode("latin-1") for key, value in scope.get("headers", []) if key == b"cookie")
+    pairs = (part.strip().split("=", 1) for part in raw.split(";") if "=" in part)
+    return {key: value for key, value in pairs}
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _answer(send: Send, status: int, body: bytes) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
