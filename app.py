@@ -13,11 +13,14 @@ log = logging.getLogger("titan.playground")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from titan import TitanError
-    from ui import AppSettings, build_app, launch_options
+    from ui.settings import AppSettings
 
+    settings = AppSettings.from_args(argv)  # --help answers here, before anything heavy is imported
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = AppSettings.from_args(argv)
+
+    from titan import TitanError
+    from ui import build_app, launch_options
+
     if settings.exposed_without_login:
         log.warning(
             "Serving on %s without --auth: anyone who can reach this address can generate images "
@@ -26,9 +29,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     try:
         demo = build_app(settings)
-    except TitanError as err:
+    except (TitanError, OSError) as err:
         raise SystemExit(f"Cannot start: {err}") from None
-    demo.launch(**launch_options(settings))
+    for line in demo.start_facts:  # type: ignore[attr-defined]
+        print(line, flush=True)
+    demo.launch(**launch_options(settings, demo))
 
 
 if __name__ == "__main__":

@@ -121,7 +121,7 @@ def launched_app(tmp_path: Path, *, client: TitanClient | None = None, **setting
 
     app_settings = AppSettings(history_dir=tmp_path / "history", port=free_port(), **settings)
     demo = build_app(app_settings, client=client or make_client(app_settings.model))
-    options = launch_options(app_settings)
+    options = launch_options(app_settings, demo)
     _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **options)
     try:
         yield url

@@ -21,7 +21,8 @@ from gradio.data_classes import FileData
 from titan import Kind, Option, Request, TitanError, TitanValidationError, request_types
 
 from .history_view import zip_file
-from .tab import CONCURRENCY_ID, Shared, person_of
+from .runs import run_fairly
+from .tab import Shared, person_of
 
 _TYPES: dict[Kind, Any] = {
     Kind.TEXT: str,
@@ -42,8 +43,7 @@ def register(shared: Shared) -> None:
         gr.api(
             task_endpoint(shared, request_type),
             api_name=request_type.api_name,
-            concurrency_limit=shared.settings.concurrency,
-            concurrency_id=CONCURRENCY_ID,
+            concurrency_limit=None,  # the playground's fair gate decides who runs (titan.gate)
         )
     for endpoint in history_endpoints(shared):
         gr.api(endpoint, api_name=endpoint.__name__, queue=False)
@@ -54,13 +54,13 @@ def task_endpoint(shared: Shared, request_type: type[Request]) -> Any:
     playground = shared.playground
     default_model = shared.spec.model_id
 
-    def endpoint(*args: Any, **kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    async def endpoint(*args: Any, **kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         values = signature.bind(*args, **kwargs).arguments
         request = values.pop("request", None)
         model = values.pop("model", None) or default_model
         try:
             task_request = request_type.create(**{name: _read(value) for name, value in values.items()})
-            delivered = playground.run(task_request, model=model, person=person_of(request))
+            delivered = await run_fairly(playground, task_request, model=model, person=person_of(request))
         except TitanError as err:
             raise gr.Error(str(err), print_exception=False) from None
         result = delivered.result
@@ -76,7 +76,8 @@ def task_endpoint(shared: Shared, request_type: type[Request]) -> Any:
             "warnings": delivered.warnings,
             "calls": delivered.calls,
         }
-        return [_file(path) for path in delivered.paths], run
+        person = person_of(request)
+        return [_file(shared.guard.publish(path, person)) for path in delivered.paths], run
 
     options = request_type.options()
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -189,7 +190,7 @@ def history_endpoints(shared: Shared) -> list[Any]:
             path = zip_file(history, person_of(request).user, run_ids)
         except (TitanError, TitanValidationError) as err:
             raise gr.Error(f"Could not pack those runs: {err}", print_exception=False) from None
-        return _file(path) if path else None  # type: ignore[return-value]
+        return _file(shared.guard.publish(path, person_of(request))) if path else None  # type: ignore[return-value]
 
     return [history_list, history_delete, history_zip]
 

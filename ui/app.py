@@ -10,6 +10,7 @@ from typing import Any
 import gradio as gr
 
 from titan import (
+    Gate,
     History,
     Playground,
     Request,
@@ -21,6 +22,7 @@ from titan import (
 )
 
 from . import api
+from .guard import Guard
 from .models import ModelBoard, PickerParts, apply_now, merge
 from .page import CSS_PATH, HEAD
 from .result import ACTIONS
@@ -52,9 +54,12 @@ def build_app(
             request_timeout=settings.request_timeout,
         )
     if history is None:
-        history = History(open_store(settings.history_location()))
-    playground = Playground(client, history, settings.budget())
+        history = History(
+            open_store(settings.history_location()), index_dir=settings.history_index_dir, signer=settings.signer()
+        )
+    playground = Playground(client, history, settings.budget(), gate=Gate(settings.concurrency))
     board = ModelBoard.for_engine(client.engine, control_plane=control_plane)
+    guard = Guard(logins=bool(settings.auth))
     spec = get_model(board.default_model() if settings.pick_model else settings.model)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
@@ -77,7 +82,9 @@ def build_app(
         gr.Markdown(board.note(), visible=bool(board.note()), elem_classes="hint lifecycle-note")
         picker = PickerParts(board, model, notice, switch)
         with gr.Tabs(elem_id="task-tabs") as tabs:
-            shared = Shared(settings=settings, playground=playground, model=model, tabs=tabs, spec=spec, board=board)
+            shared = Shared(
+                settings=settings, playground=playground, model=model, tabs=tabs, spec=spec, board=board, guard=guard
+            )
             for request_type in request_types():
                 parts = build_tab(shared, request_type)
                 parts.row.price.value = initial_price(shared, parts)
@@ -96,8 +103,25 @@ def build_app(
         wire_history(_wire_model_picker(shared, picker, banner))
         _wire_follow_ups(shared)
         api.register(shared)
-    demo.queue(max_size=QUEUE_LIMIT, default_concurrency_limit=settings.concurrency)
+    demo.queue(max_size=QUEUE_LIMIT)
+    demo.guard = guard  # type: ignore[attr-defined]  # launch_options hands it to the server
+    demo.start_facts = start_facts(settings, playground, spec)  # type: ignore[attr-defined]
     return demo
+
+
+def start_facts(settings: AppSettings, playground: Playground, spec: Any) -> list[str]:
+    """One line per fact for the console: what answers, with which model and region, where runs go, who may sign in."""
+    engine = playground.client.engine
+    reason = engine.reason() if hasattr(engine, "reason") else engine.name
+    logins = f"on ({len(settings.auth)} login{'s' * (len(settings.auth) != 1)})" if settings.auth else "off"
+    return [
+        f"Engine:  {engine.name} — {reason}",
+        f"Model:   {spec.name} ({spec.model_id})",
+        f"Region:  {playground.region or 'none (offline)'}",
+        f"History: {playground.history.store.describe()}",
+        f"Auth:    {logins}",
+        f"URL:     http://{settings.host}:{settings.port}",
+    ]
 
 
 def build_tab(shared: Shared, request_type: type[Request]) -> TabParts:
@@ -185,8 +209,8 @@ def theme() -> gr.themes.Base:
     )
 
 
-def launch_options(settings: AppSettings) -> dict[str, Any]:
-    """Keyword arguments for `demo.launch()` that come from the settings."""
+def launch_options(settings: AppSettings, demo: gr.Blocks) -> dict[str, Any]:
+    """Keyword arguments for `demo.launch()` from the settings and the page's guard (file ownership, sign-ins)."""
     options: dict[str, Any] = {
         "server_name": settings.host,
         "server_port": settings.port,
@@ -195,7 +219,9 @@ def launch_options(settings: AppSettings) -> dict[str, Any]:
         "head": HEAD,
         "footer_links": ["api"],
         "max_file_size": f"{settings.max_upload_mb}mb",
-        "max_threads": max(40, settings.concurrency * 2),
+        "max_threads": max(40, settings.concurrency * 2 + 8),  # running calls, previews and file serving
+        "app_kwargs": {"middleware": [demo.guard.middleware()]},  # type: ignore[attr-defined]
+        "run_history": False,  # History is this app's, per user, on the server; nothing kept in browsers
     }
     if settings.auth:
         options["auth"] = list(settings.auth)

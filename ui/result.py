@@ -50,8 +50,8 @@ class ResultArea:
             *self.actions.values(),
         ]
 
-    def show(self, delivered: Delivered, *, status: str, before: Any = None) -> Updates:
-        paths = [str(path) for path in delivered.paths]
+    def show(self, delivered: Delivered, paths: list[str], *, status: str, before: Any = None) -> Updates:
+        """The run's images (`paths`: the copies the page may show, in order) and what was said about them."""
         seeds = delivered.result.image_seeds
         captions = [
             f"seed {seed} · {i + 1}/{len(paths)}" if seed is not None else f"{i + 1}/{len(paths)}"

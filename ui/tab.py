@@ -28,13 +28,11 @@ from titan import (
 
 from .form import Form, Updates, Values, Widget
 from .result import ResultArea, build_result_area, price_words
+from .runs import run_fairly
 from .settings import AppSettings
 from .widgets import SeedWidget, SizeWidget
 
 log = logging.getLogger(__name__)
-
-#: Every task's Generate shares one concurrency group (Bedrock quotas are per account).
-CONCURRENCY_ID = "bedrock"
 
 
 @dataclass
@@ -47,6 +45,7 @@ class Shared:
     tabs: Any
     spec: ModelSpec
     board: Any
+    guard: Any
     parts: dict[str, TabParts] = field(default_factory=dict)
 
     @property
@@ -201,12 +200,13 @@ def _wire_generate(shared: Shared, parts: TabParts) -> None:
     form, row, result = parts.form, parts.row, parts.result
     playground = shared.playground
 
-    def generate(values: Values, request: gr.Request, progress: gr.Progress = gr.Progress()) -> Updates:  # noqa: B008
+    async def generate(values: Values, request: gr.Request, progress: gr.Progress = gr.Progress()) -> Updates:  # noqa: B008
         model = values[shared.model]
-        progress(0.05, desc="Waiting for Amazon Bedrock…" if playground.billed else "Working…")
         try:
             task_request = form.request(values)
-            delivered = playground.run(task_request, model=model, person=person_of(request))
+            delivered = await run_fairly(
+                playground, task_request, model=model, person=person_of(request), progress=progress
+            )
         except TitanError as err:
             if isinstance(err, TitanModelUnavailableError):
                 shared.board.remember_failure(model, err)
@@ -217,7 +217,9 @@ def _wire_generate(shared: Shared, parts: TabParts) -> None:
             return {row.error: gr.update(value=message, visible=True)}
         before = _before(task_request) if result.slider is not None else None
         status = _status(delivered, playground, get_model(model))
-        return result.show(delivered, status=status, before=before) | {row.error: gr.update(value="", visible=False)}
+        shown = [shared.guard.publish(path, person_of(request)) for path in delivered.paths]
+        updates = result.show(delivered, shown, status=status, before=before)
+        return updates | {row.error: gr.update(value="", visible=False)}
 
     inputs = {shared.model, *form.components}
     event = row.button.click(
@@ -230,8 +232,7 @@ def _wire_generate(shared: Shared, parts: TabParts) -> None:
         inputs=inputs,
         outputs=[*result.outputs(), row.error],
         api_visibility="private",
-        concurrency_limit=shared.settings.concurrency,
-        concurrency_id=CONCURRENCY_ID,
+        concurrency_limit=None,  # the playground's fair gate decides who runs (titan.gate)
         show_progress_on=[result.gallery],
         trigger_mode="once",
     )
