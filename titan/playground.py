@@ -13,6 +13,7 @@ No Gradio here: the UI turns what comes back into components.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 
 from .budget import Budget
 from .client import GenerationResult, TitanClient
+from .errors import TitanBudgetError
 from .families import Price, family_for
 from .fields import Kind
 from .gate import Gate
@@ -30,6 +32,8 @@ from .models import ModelSpec, get_model
 from .prompting import prompt_warnings
 from .requests import calls_snippet, shown_calls
 from .tasks import Request
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,10 @@ class Playground:
         plan = client.plan(request)
         with self.budget.reserve(plan.cost_usd, person=person.spender) as held:
             result = client.send(plan, deadline=deadline or time.monotonic() + self.request_timeout())
-            held.settle(result.cost_usd)
+            try:
+                held.settle(result.cost_usd)
+            except TitanBudgetError as err:  # the images exist and were paid for: keep them, say so in the log
+                log.warning("could not record the cost of a finished run: %s", err)
         run = self.history.save(result, user=person.user, region=self.region)
         paths = [self.history.output_path(run, index) for index in range(len(run.outputs))]
         warnings = prompt_warnings(getattr(request, "text", None), getattr(request, "negative_text", None))

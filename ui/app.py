@@ -80,7 +80,8 @@ def build_app(
             notice = gr.Markdown("", visible=False, elem_classes="lifecycle-notice", scale=4, elem_id="model-notice")
             switch = gr.Button("Switch", visible=False, size="sm", scale=1, min_width=180, elem_id="model-switch")
         gr.Markdown(board.note(), visible=bool(board.note()), elem_classes="hint lifecycle-note")
-        picker = PickerParts(board, model, notice, switch)
+        reasons = gr.HTML("", elem_id="tab-reasons-box", padding=False)
+        picker = PickerParts(board, model, notice, switch, reasons)
         with gr.Tabs(elem_id="task-tabs") as tabs:
             shared = Shared(
                 settings=settings, playground=playground, model=model, tabs=tabs, spec=spec, board=board, guard=guard

@@ -12,6 +12,8 @@ from titan's own table. `ModelBoard` holds no Gradio; `PickerParts` turns it int
 from __future__ import annotations
 
 import datetime as dt
+import html
+import json
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -232,6 +234,7 @@ class PickerParts:
     picker: Any
     notice: Any
     switch: Any
+    reasons_box: Any
 
     def notice_update(self, model_id: str) -> dict[str, Any]:
         text = self.board.notice(model_id)
@@ -248,7 +251,11 @@ class PickerParts:
         """Notice, switch, greyed tabs (with why on hover) and each tab's reason line."""
         spec = get_model(model_id)
         blocked, greyed = self.board.blockers(spec), self.board.greyed_tabs(spec)
-        updates: dict[Any, Any] = {self.notice: self.notice_update(model_id), self.switch: self.switch_update(model_id)}
+        updates: dict[Any, Any] = {
+            self.notice: self.notice_update(model_id),
+            self.switch: self.switch_update(model_id),
+            self.reasons_box: self.reasons(model_id, parts),
+        }
         for part in parts.values():
             task = part.request_type.task
             notice = self.board.task_notice(spec, task)
@@ -256,6 +263,17 @@ class PickerParts:
             updates[part.row.notice] = notice
             updates[part.row.button] = gr.update(interactive=task not in blocked)
         return updates
+
+    def reasons(self, model_id: str, parts: dict[str, Any]) -> str:
+        """The greyed tabs' reasons as data for the page, which shows each on its tab's hover."""
+        spec = get_model(model_id)
+        greyed = self.board.greyed_tabs(spec)
+        reasons = {
+            part.request_type.label: self.board.task_notice(spec, part.request_type.task)
+            for part in parts.values()
+            if part.request_type.task in greyed
+        }
+        return f"<div id='tab-reasons' hidden data-reasons='{html.escape(json.dumps(reasons), quote=True)}'></div>"
 
     def switch_to(self, model_id: str) -> str:
         """The switch button's click: the suggested usable model (or the same one when there is none)."""

@@ -24,6 +24,15 @@ HEAD = """
       if (stop) { event.preventDefault(); stop.click(); }
     }
   });
+  const explainTabs = () => {
+    const box = document.getElementById('tab-reasons');
+    const reasons = box ? JSON.parse(box.dataset.reasons || '{}') : {};
+    for (const tab of document.querySelectorAll('button[role="tab"]')) {
+      const why = reasons[tab.innerText.trim()];
+      if (why) tab.title = why; else tab.removeAttribute('title');
+    }
+  };
+  new MutationObserver(explainTabs).observe(document.documentElement, {childList: true, subtree: true});
   const seen = new WeakSet();
   new MutationObserver(() => {
     for (const image of document.querySelectorAll('.results img')) {

@@ -106,15 +106,19 @@ def task_tab(
     *,
     own_widgets: Callable[[Form], None] | None = None,
     receives: str | None = "image",
-    before_after: bool = False,
+    before_after: bool | None = None,
     checker: bool = False,
     download: bool = False,
     examples: Callable[[Form], None] | None = None,
     aside: Callable[[Form], None] | None = None,
     hidden: tuple[str, ...] = (),
 ) -> TabParts:
-    """Build the tab for `request_type` and wire it; see the module docstring."""
+    """Build the tab for `request_type` and wire it; see the module docstring.
+
+    `before_after` (default: when the task edits its input) adds a before/after slider to the results.
+    """
     spec, tab_id = shared.spec, request_type.api_name
+    before_after = request_type.edits if before_after is None else before_after
     form = Form(request_type, spec, tab_id=tab_id)
     tab = gr.Tab(request_type.label, id=tab_id, elem_id=f"tab-{tab_id}")
     with tab, gr.Row(equal_height=False, elem_classes="task-row"):

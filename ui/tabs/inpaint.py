@@ -47,4 +47,4 @@ def build(shared: Shared) -> TabParts:
             label="Try a sample",
         )
 
-    return task_tab(shared, InpaintRequest, own_widgets=own, aside=aside, examples=examples, before_after=True)
+    return task_tab(shared, InpaintRequest, own_widgets=own, aside=aside, examples=examples)

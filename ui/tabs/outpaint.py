@@ -69,8 +69,7 @@ def build(shared: Shared) -> TabParts:
         )
 
     return task_tab(
-        shared, OutpaintRequest, own_widgets=own, aside=aside, examples=examples, before_after=True,
-        hidden=("mask_image",),
+        shared, OutpaintRequest, own_widgets=own, aside=aside, examples=examples, hidden=("mask_image",),
     )  # fmt: skip
 
 
