@@ -58,6 +58,7 @@ from .history import (
     default_data_dir,
     default_history_dir,
     metadata_request,
+    new_run_id,
     open_store,
     read_png_metadata,
 )
@@ -144,6 +145,7 @@ __all__ = [
     "load_image",
     "make_engine",
     "metadata_request",
+    "new_run_id",
     "open_ledger",
     "open_store",
     "pad_for_outpaint",

@@ -67,7 +67,9 @@ class Option:
     step: float | None = None
     placeholder: str = ""
     group: str = "options"
-    """Where the UI puts it: "image", "prompt", "options" or "settings" (the Generation settings block)."""
+    """Where the UI puts it: "image", "prompt", "options", "guide" or "settings" (Generation settings)."""
+    needs: str | None = None
+    """Another field this one only means something with (e.g. control strength needs a layout guide)."""
 
     def words(self, value: str, family: str | None = None) -> str:
         """The label of a choice value, in `family`'s words when it has its own."""
@@ -181,6 +183,7 @@ CONTROL_MODE = Option(
     choices=("CANNY_EDGE", "SEGMENTATION"),
     choice_labels={"CANNY_EDGE": "Follow outlines", "SEGMENTATION": "Follow regions"},
     group="guide",
+    needs="condition_image",
     family_labels={
         "stability": {
             "CANNY_EDGE": "Sketch: edges from a drawing",
@@ -195,6 +198,7 @@ CONTROL_STRENGTH = Option(
     Range(0.0, 1.0, 0.7),
     step=0.05,
     group="guide",
+    needs="condition_image",
 )
 STYLE = Option("Style preset", "A predefined visual style.", Kind.CHOICE, limits="style")
 
@@ -273,6 +277,12 @@ UPSCALE_MODE = Option(
     Kind.CHOICE,
     choices=("fast", "conservative", "creative"),
     choice_labels={"fast": "Fast (4×)", "conservative": "Conservative", "creative": "Creative"},
+)
+UPSCALE_TEXT = dataclasses.replace(
+    OPTIONAL_TEXT,
+    label="Prompt",
+    help="What the picture shows; conservative and creative upscaling need it, fast does not.",
+    placeholder="A close-up photo of a red fox in snow",
 )
 UPSCALE_CREATIVITY = Option(
     "Creativity", "How much new detail the upscaler may invent.", Kind.NUMBER, Range(0.1, 0.5, 0.3), step=0.05

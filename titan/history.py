@@ -324,8 +324,13 @@ class History:
 
     # writing
 
-    def save(self, result: Any, *, user: str | None = None, region: str | None = None) -> Run:
-        """Store a `GenerationResult`: inputs, outputs (with metadata), then run.json."""
+    def save(
+        self, result: Any, *, user: str | None = None, region: str | None = None, extra: dict[str, Any] | None = None
+    ) -> Run:
+        """Store a `GenerationResult`: inputs, outputs (with metadata), then run.json.
+
+        `extra` is kept with the run, e.g. {"comparison": id} for the runs of one model comparison.
+        """
         user = safe_user(user)
         run_id = new_run_id()
         prefix = _run_prefix(user, run_id)
@@ -350,6 +355,7 @@ class History:
             cost_usd=result.cost_usd,
             note=result.error,
             calls=shown_calls(result.calls),
+            extra=dict(extra or {}),
         )
         for output, raw in zip(run.outputs, result.raw_images, strict=True):
             self.store.put(f"{prefix}/{output.file}", self.stamped(raw, run, output, result))

@@ -102,7 +102,15 @@ class Playground:
             fitted = fitted.replace(seed=random_seed(spec))
         return fitted, notices
 
-    def run(self, request: Request, *, model: str, person: Person, deadline: float | None = None) -> Delivered:
+    def run(
+        self,
+        request: Request,
+        *,
+        model: str,
+        person: Person,
+        deadline: float | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Delivered:
         """Fit, plan, reserve, send, store: see the module docstring. Raises `TitanError`s."""
         request, notices = self.prepare(request, model=model)
         client = self.client.with_model(model)
@@ -113,7 +121,7 @@ class Playground:
                 held.settle(result.cost_usd)
             except TitanBudgetError as err:  # the images exist and were paid for: keep them, say so in the log
                 log.warning("could not record the cost of a finished run: %s", err)
-        run = self.history.save(result, user=person.user, region=self.region)
+        run = self.history.save(result, user=person.user, region=self.region, extra=extra)
         paths = [self.history.output_path(run, index) for index in range(len(run.outputs))]
         warnings = prompt_warnings(getattr(request, "text", None), getattr(request, "negative_text", None))
         return Delivered(
@@ -138,6 +146,16 @@ class Playground:
         try:
             return family_for(spec).price(spec, _sized(request))
         except Exception:  # half-filled controls: no price yet, the Generate click says what is missing
+            return None
+
+    def carried(self, request: Request, *, model: str) -> tuple[set[str], str] | None:
+        """The fields `request` as it stands would send on `model`, and what serves it; None when unknown yet."""
+        spec = get_model(model)
+        if not spec.supports(request.task):
+            return None
+        try:
+            return family_for(spec).carried(spec, _sized(request))
+        except Exception:
             return None
 
     def notes(self, request: Request, *, model: str) -> list[str]:

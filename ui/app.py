@@ -28,6 +28,7 @@ from .page import CSS_PATH, HEAD
 from .result import ACTIONS
 from .settings import AppSettings
 from .tab import Shared, TabParts, initial_price, task_tab
+from .tabs import compare as compare_tab
 from .tabs import history as history_tab
 
 TITLE = "Titan Image Playground"
@@ -62,7 +63,7 @@ def build_app(
     guard = Guard(logins=bool(settings.auth))
     spec = get_model(board.default_model() if settings.pick_model else settings.model)
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    with PlaygroundBlocks(title=TITLE, analytics_enabled=False) as demo:
         with gr.Row(equal_height=True, elem_classes="topbar"):
             with gr.Column(scale=3, min_width=280):
                 gr.Markdown(f"# {TITLE}\nMake, edit and extend images with Amazon Bedrock.", elem_classes="title")
@@ -89,6 +90,7 @@ def build_app(
             for request_type in request_types():
                 parts = build_tab(shared, request_type)
                 parts.row.price.value = initial_price(shared, parts)
+            compare_tab.build(shared)
             wire_history = history_tab.build(shared, restore_drop)
         start = {}
         for part in shared.parts.values():
@@ -123,6 +125,23 @@ def start_facts(settings: AppSettings, playground: Playground, spec: Any) -> lis
         f"Auth:    {logins}",
         f"URL:     http://{settings.host}:{settings.port}",
     ]
+
+
+class PlaygroundBlocks(gr.Blocks):
+    """The page, its config without the per-component API documentation the browser never reads.
+
+    Gradio puts each component's API schema into the page config; only the public endpoints'
+    own parameters (`gr.api`) are documented through it, so the rest is left out: a much
+    smaller page for every visitor and every API client that connects.
+    """
+
+    def get_config_file(self) -> Any:
+        config = super().get_config_file()
+        for component in config["components"]:
+            if component.get("type") != "api":
+                for key in ("api_info", "api_info_as_input", "api_info_as_output", "example_inputs"):
+                    component.pop(key, None)
+        return config
 
 
 def build_tab(shared: Shared, request_type: type[Request]) -> TabParts:

@@ -14,6 +14,7 @@ Labels, help, limits and choices all come from `titan`: nothing here knows a mod
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +59,10 @@ class Widget:
         """The component that shows field `name` (for error messages and focus)."""
         return self.components[0]
 
+    def on_carried(self, carried: set[str], service: str) -> Updates:
+        """Grey out what the request as it stands would not send (e.g. creativity for the fast upscaler)."""
+        return {}
+
 
 @dataclass
 class FieldWidget(Widget):
@@ -79,6 +84,17 @@ class FieldWidget(Widget):
         value = getattr(request, self.name)
         return {self.component: _shown(self.option, value)}
 
+    def on_carried(self, carried: set[str], service: str) -> Updates:
+        if self.name in carried:
+            return {self.component: self._update(interactive=True, info=self.option.help)}
+        return {self.component: self._update(interactive=False, info=f"Not used by {service} for this request.")}
+
+    def _update(self, **changes: Any) -> dict[str, Any]:
+        """`gr.update(**changes)`, leaving out a help line where the component has none (images, galleries)."""
+        if "info" in changes and not _has_info(self.component):
+            changes.pop("info")
+        return gr.update(**changes)
+
     def on_model(self, spec: ModelSpec, request_type: type[Request]) -> Updates:
         update: dict[str, Any] = availability(spec, request_type, self.name, self.option)
         kind = self.option.kind
@@ -90,7 +106,7 @@ class FieldWidget(Widget):
                     update["value"] = limits.default
         if kind is Kind.CHOICE:
             update["choices"] = choice_list(self.option, spec)
-        return {self.component: gr.update(**update)}
+        return {self.component: self._update(**update)}
 
 
 def availability(spec: ModelSpec, request_type: type[Request], name: str, option: Option) -> dict[str, Any]:
@@ -103,6 +119,10 @@ def availability(spec: ModelSpec, request_type: type[Request], name: str, option
     if not family_for(spec).takes(spec, request_type, name):
         return {"visible": True, "interactive": False, "info": f"Not sent to {spec.name}: its API has no such setting."}
     return {"visible": True, "interactive": True, "info": option.help}
+
+
+def _has_info(component: Any) -> bool:
+    return "info" in inspect.signature(type(component).__init__).parameters
 
 
 def choices_of(option: Option, spec: ModelSpec | None) -> tuple[str, ...]:
@@ -263,25 +283,42 @@ class Form:
     def price_components(self) -> list[Any]:
         return [component for widget in self.widgets for component in widget.price_components]
 
-    def request(self, values: Values) -> Request:
-        """The task's request from the page's values (unset controls: None)."""
-        return self._build(widget.read(values) for widget in self.widgets)
+    def request(self, values: Values, spec: ModelSpec) -> Request:
+        """The task's request from the page's values for `spec` (unset controls, and controls `spec` does
+        not take, are None: a greyed control's value is not sent)."""
+        return self._build((widget.read(values) for widget in self.widgets), spec)
 
-    def request_for_price(self, values: Values) -> Request:
+    def request_for_price(self, values: Values, spec: ModelSpec) -> Request:
         """The request as far as its price goes; controls not given in `values` count with their current value."""
         values = {**{component: getattr(component, "value", None) for component in self.price_components}, **values}
-        return self._build(widget.read_for_price(values) for widget in self.widgets)
+        return self._build((widget.read_for_price(values) for widget in self.widgets), spec)
 
-    def _build(self, parts: Iterable[dict[str, Any]]) -> Request:
+    def _build(self, parts: Iterable[dict[str, Any]], spec: ModelSpec) -> Request:
         fields: dict[str, Any] = {}
         for part in parts:
             fields |= part
+        family = family_for(spec)
+        for name in list(fields):
+            if name in self.options and not family.takes(spec, self.request_type, name):
+                fields[name] = None
+        for (
+            name,
+            option,
+        ) in self.options.items():  # a control that means nothing yet is not sent (no guide, no strength)
+            if option.needs and fields.get(option.needs) is None:
+                fields[name] = None
         return self.request_type(**{name: value for name, value in fields.items() if name in self.options})
 
     def show(self, request: Request) -> Updates:
         updates: Updates = {}
         for widget in self.widgets:
             updates |= widget.show(request)
+        return updates
+
+    def on_carried(self, carried: set[str], service: str) -> Updates:
+        updates: Updates = {}
+        for widget in self.widgets:
+            updates |= widget.on_carried(carried, service)
         return updates
 
     def on_model(self, spec: ModelSpec) -> Updates:

@@ -18,7 +18,13 @@ WAIT_STEP = 1.0
 
 
 async def run_fairly(
-    playground: Playground, request: Request, *, model: str, person: Person, progress: Any = None
+    playground: Playground,
+    request: Request,
+    *,
+    model: str,
+    person: Person,
+    progress: Any = None,
+    extra: dict[str, Any] | None = None,
 ) -> Delivered:
     """Wait for a slot (fair across people), then run `request`; raises what `Playground.run` raises."""
     ticket = playground.gate.enter(person.spender)
@@ -33,7 +39,7 @@ async def run_fairly(
 
         def work() -> Delivered:
             try:
-                return playground.run(request, model=model, person=person)
+                return playground.run(request, model=model, person=person, extra=extra)
             finally:
                 ticket.leave()
 

@@ -26,7 +26,7 @@ from titan import (
     get_model,
 )
 
-from .form import Form, Updates, Values, Widget
+from .form import FieldWidget, Form, Updates, Values, Widget
 from .result import ResultArea, build_result_area, price_words
 from .runs import run_fairly
 from .settings import AppSettings
@@ -207,7 +207,7 @@ def _wire_generate(shared: Shared, parts: TabParts) -> None:
     async def generate(values: Values, request: gr.Request, progress: gr.Progress = gr.Progress()) -> Updates:  # noqa: B008
         model = values[shared.model]
         try:
-            task_request = form.request(values)
+            task_request = form.request(values, get_model(model))
             delivered = await run_fairly(
                 playground, task_request, model=model, person=person_of(request), progress=progress
             )
@@ -273,22 +273,31 @@ def _wire_price(shared: Shared, parts: TabParts) -> None:
     """Keep the price beside Generate current, reading no pixels and never the painted strokes."""
     form, playground = parts.form, shared.playground
 
-    def price(values: Values) -> str:
+    def price(values: Values) -> Updates:
         model = values[shared.model]
         try:
-            request = form.request_for_price(values)
+            request = form.request_for_price(values, get_model(model))
         except TitanError:
-            return ""
+            return {parts.row.price: ""}
         quote = playground.quote(request, model=model)
-        return price_words(quote, billed=playground.billed, model_name=get_model(model).name)
+        updates: Updates = {
+            parts.row.price: price_words(quote, billed=playground.billed, model_name=get_model(model).name)
+        }
+        carried = playground.carried(request, model=model)
+        if carried is not None:
+            updates |= form.on_carried(*carried)
+        return updates
 
     components = [shared.model, *form.price_components]
     triggers = [_trigger(component) for component in components]
+    refined = [
+        component for widget in form.widgets if isinstance(widget, FieldWidget) for component in widget.components
+    ]
     gr.on(
         triggers,
         price,
         inputs=set(components),
-        outputs=parts.row.price,
+        outputs=[parts.row.price, *refined],
         api_visibility="private",
         show_progress="hidden",
         trigger_mode="always_last",
@@ -304,16 +313,14 @@ def _trigger(component: Any) -> Any:
 
 def _wire_error_clearing(parts: TabParts) -> None:
     """The error line stays until the person changes an input (done in the browser, no request)."""
-    for component in parts.form.components:
-        event = getattr(component, "input", None)
-        if event is not None:
-            event(None, js="() => ''", outputs=parts.row.error, api_visibility="private", queue=False)
+    events = [component.input for component in parts.form.components if hasattr(component, "input")]
+    gr.on(events, None, js="() => ''", outputs=parts.row.error, api_visibility="private", queue=False)
 
 
 def initial_price(shared: Shared, parts: TabParts) -> str:
     """The price line as the page starts (the same words the live price gives)."""
     try:
-        request = parts.form.request_for_price({})
+        request = parts.form.request_for_price({}, shared.spec)
     except TitanError:
         return ""
     quote = shared.playground.quote(request, model=shared.spec.model_id)

@@ -87,6 +87,10 @@ class Family(Protocol):
         """Whether a call for `request_type` on `spec` can carry the field `name`."""
         ...
 
+    def carried(self, spec: ModelSpec, request: Request) -> tuple[set[str], str]:
+        """The fields the calls for this very request carry, and the name of what serves it."""
+        ...
+
     def merge(self, calls: list[Call], outcomes: list[dict[str, Any] | Exception]) -> Answer: ...
 
     def decode(self, model_id: str, body: Any) -> Request:

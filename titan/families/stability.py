@@ -287,6 +287,10 @@ class StabilityFamily:
             notes.append("Seed 0 means a random seed on Stability; the seed each image used is reported back.")
         return notes
 
+    def carried(self, spec: ModelSpec, request: Request) -> tuple[set[str], str]:
+        native = _mapping(type(request)).native(_prepared(request))
+        return native.fields() - set(spec.refused_options), native.service_for(spec).name
+
     def takes(self, spec: ModelSpec, request_type: type[Request], name: str) -> bool:
         mapping = request_type.mappings.get("stability")
         if mapping is None or name in spec.refused_options:

@@ -119,6 +119,10 @@ class TitanFamily:
             return []
         return [f"Not sent to {spec.name}: {', '.join(left_out)} (the {spec.name} API has no such setting)."]
 
+    def carried(self, spec: ModelSpec, request: Request) -> tuple[set[str], str]:
+        kind = type(request)
+        return {name for name in kind.options() if self.takes(spec, kind, name)}, spec.name
+
     def takes(self, spec: ModelSpec, request_type: type[Request], name: str) -> bool:
         mapping = request_type.mappings.get("titan")
         if mapping is None or name in spec.refused_options or name not in mapping.fields():

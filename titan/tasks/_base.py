@@ -163,6 +163,7 @@ class Request:
         for name, option in request.options().items():
             if option.required and getattr(request, name) is None:
                 _missing(name, option, spec)
+        _check_needs(request)
         request.check(spec)
         family_for(spec).check(spec, request)
         return request
@@ -399,6 +400,18 @@ def normalize_color(color: Any) -> Any:
     if len(value) == 3:
         value = "".join(ch * 2 for ch in value)
     return f"#{value.upper()}"
+
+
+def _check_needs(request: Request) -> None:
+    """Fields that only mean something with another field (`Option.needs`) are refused without it."""
+    options = request.options()
+    lonely = [name for name, option in options.items() if option.needs and getattr(request, name) is not None
+              and getattr(request, option.needs) is None]  # fmt: skip
+    if lonely:
+        needed = options[lonely[0]].needs
+        raise TitanValidationError(
+            " / ".join(lonely), "set", f"only with a {needed}", hint=f"add a {needed.replace('_', ' ')} or clear these"
+        )
 
 
 def _missing(name: str, option: Option, spec: ModelSpec) -> None:

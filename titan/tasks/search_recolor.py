@@ -18,7 +18,7 @@ from ._base import Request, Seeded
 class SearchRecolorRequest(Seeded, Request):
     task: ClassVar[str] = "SEARCH_RECOLOR"
     api_name: ClassVar[str] = "search_recolor"
-    label: ClassVar[str] = "Search and recolor"
+    label: ClassVar[str] = "Recolor"
     summary: ClassVar[str] = "Recolour the part of an image that your words select, keeping its shape and texture."
     order: ClassVar[int] = 70
     edits: ClassVar[bool] = True

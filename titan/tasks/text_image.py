@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..errors import TitanValidationError
 from ..families.stability import AspectRatio, Fixed, Native, Picture, Plain, StabilityTask
 from ..families.titan import TitanBody
 from ..fields import CONDITION_IMAGE, CONTROL_MODE, CONTROL_STRENGTH, NEGATIVE_TEXT, STYLE, TEXT, field
@@ -32,16 +31,6 @@ class TextImageRequest(OutputSize, GenerationSettings, Request):
     control_mode: str | None = field(CONTROL_MODE)
     control_strength: float | None = field(CONTROL_STRENGTH)
     style: str | None = field(STYLE)
-
-    def check(self, spec: ModelSpec) -> None:
-        if self.condition_image is None and (self.control_mode is not None or self.control_strength is not None):
-            raise TitanValidationError(
-                "control_mode / control_strength",
-                "set",
-                "only with a condition_image",
-                hint="add a condition image or clear these",
-            )
-        super().check(spec)
 
     def output_size(self) -> tuple[int, int]:
         return self.condition_image.size if self.condition_image is not None else (1024, 1024)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from ..errors import TitanValidationError
 from ..families.stability import Native, Picture, Plain, StabilityTask
-from ..fields import IMAGE, NEGATIVE_TEXT, OPTIONAL_TEXT, STYLE, UPSCALE_CREATIVITY, UPSCALE_MODE, field
+from ..fields import IMAGE, NEGATIVE_TEXT, STYLE, UPSCALE_CREATIVITY, UPSCALE_MODE, UPSCALE_TEXT, field
 from ..models import ModelSpec
 from ._base import Request, Seeded
 
@@ -38,7 +38,7 @@ class UpscaleRequest(Seeded, Request):
 
     image: Any = field(IMAGE)
     upscaler: str | None = field(UPSCALE_MODE, default="fast")
-    text: str | None = field(OPTIONAL_TEXT)
+    text: str | None = field(UPSCALE_TEXT)
     negative_text: str | None = field(NEGATIVE_TEXT)
     creativity: float | None = field(UPSCALE_CREATIVITY)
     style: str | None = field(STYLE)

@@ -26,7 +26,7 @@ NEUTRAL_PROMPT = "the same picture"
 class VariationRequest(OutputSize, GenerationSettings, Request):
     task: ClassVar[str] = "IMAGE_VARIATION"
     api_name: ClassVar[str] = "variation"
-    label: ClassVar[str] = "Image variation"
+    label: ClassVar[str] = "Variation"
     summary: ClassVar[str] = "Make new images like one to five reference images, as close as the similarity says."
     order: ClassVar[int] = 40
 
