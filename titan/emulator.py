@@ -43,9 +43,10 @@ boto3 path. Each queued fault is used by the next invoke call(s), in order:
 The error kinds and `malformed` answer before the body is looked at; the content filters
 apply to valid bodies only (an invalid one still gets its ValidationException).
 A fault entry is `{"kind": KIND, "times": N}` plus `seconds`, `count` or `target` where
-they apply; `times` defaults to 1, and `null` makes the fault permanent. Queued faults come
+they apply, and `match`: then the fault applies only to bodies whose JSON contains that text
+(one person's prompt, say); `times` defaults to 1, and `null` makes the fault permanent. Queued faults come
 first; when none is left, permanent faults apply in turn, one per call. On the command
-line `--fault KIND[:ARG]` adds a permanent fault (ARG is `seconds` for slow, `count` for
+line `--fault KIND[:ARG][@MATCH]` adds a permanent fault (ARG is `seconds` for slow, `count` for
 content_filter_output, `target` for content_filter_input), and `--delay` adds a fixed
 latency to every invoke answer; parallel calls are served concurrently.
 
