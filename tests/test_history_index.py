@@ -19,6 +19,7 @@ from PIL import Image
 import titan.history_index as history_index
 from titan import TitanClient
 from titan.history import History, LocalBlobStore, RunPage, S3BlobStore, new_run_id
+from titan.models import TITAN_V2
 
 from .test_history import free_port, in_threads, s3_url  # noqa: F401  (free_port: s3_url's helper)
 
@@ -131,7 +132,7 @@ def test_a_page_reads_no_run_json(tmp_path: Path, client: TitanClient) -> None:
 
 
 def test_thumbnails_are_small_and_downloads_stay_full(history: History) -> None:
-    offline = TitanClient(engine="offline")
+    offline = TitanClient(engine="offline", model_id=TITAN_V2.model_id)  # Titan takes 512×512 (Stability a ratio)
     run = history.save(offline.text_image("a red lighthouse", number_of_images=2, width=512, height=512, seed=3))
     summary = history.page(None).runs[0]
     for index in range(2):

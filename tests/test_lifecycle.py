@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,7 +17,8 @@ from titan import TitanClient, TitanModelUnavailableError
 from titan import lifecycle as lc
 from titan.engines.bedrock import BedrockControlPlane, BedrockEngine
 from titan.errors import TitanTimeoutError
-from titan.models import MODELS, NOVA_CANVAS, SD35_LARGE, STABLE_IMAGE_CORE, STABLE_IMAGE_ULTRA, TITAN_V2, Task
+from titan.families import family_named
+from titan.models import MODELS, NOVA_CANVAS, SD35_LARGE, STABLE_IMAGE_CORE, STABLE_IMAGE_ULTRA, TITAN_V2
 
 TODAY = dt.date(2026, 11, 26)
 CORE, NOVA, SD35 = STABLE_IMAGE_CORE.model_id, NOVA_CANVAS.model_id, SD35_LARGE.model_id
@@ -109,12 +112,16 @@ def test_availability_says_not_enabled(cache) -> None:
 
 
 def test_a_region_without_the_text_to_image_model_still_offers_the_edit_services(cache) -> None:
-    services = [summary(model_id) for model_id in STABLE_IMAGE_CORE.services.values() if model_id not in (CORE, SD35)]
+    every_id = family_named("stability").model_ids(STABLE_IMAGE_CORE)
+    services = [summary(model_id) for model_id in every_id if model_id not in (CORE, SD35)]
     report = check(listing(*services), region="us-east-1", cache_path=cache)
     line = report.spec_status(STABLE_IMAGE_CORE, today=TODAY)
     assert line.state == "not_offered" and line.usable and "runs in us-west-2" in line.explanation
+    assert "Still available here:" in line.explanation and "Inpaint" in line.explanation
     blockers = report.task_blockers(STABLE_IMAGE_CORE, today=TODAY)
-    assert set(blockers) == {Task.TEXT_IMAGE, Task.IMAGE_VARIATION, Task.COLOR_GUIDED_GENERATION}
+    # variation runs on SD3.5 only; text to image keeps its guided routes (Control Sketch and
+    # Structure) and colour guided runs on Style Guide, both services listed here
+    assert set(blockers) == {"IMAGE_VARIATION"} and "Stable Diffusion 3.5 Large" in blockers["IMAGE_VARIATION"]
     assert report.default_model_id(today=TODAY) == CORE
 
 
@@ -130,43 +137,70 @@ def test_access_denied_is_unknown_with_a_note(cache) -> None:
     assert not cache.exists()  # failures are not written to the file
 
 
-class SlowPlane:
-    """A control plane that answers after `delay` seconds."""
+WAIT = 10.0  # the longest any wait below may take before the test fails (never reached when it passes)
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"still waiting for {what}")
+        time.sleep(0.01)
+
+
+class HeldPlane:
+    """A control plane whose model list answers only once the test lets it (`release`)."""
 
     region = "us-west-2"
 
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.finished = threading.Event()
         self.calls = 0
 
     def image_models(self) -> list[dict[str, Any]]:
         self.calls += 1
-        time.sleep(self.delay)
-        return [summary(CORE, "ACTIVE")]
+        try:
+            if not self.release.wait(WAIT):
+                raise RuntimeError("the test never let the control plane answer")
+            return [summary(CORE, "ACTIVE")]
+        finally:
+            self.finished.set()
 
     def has_availability(self) -> bool:
         return False
 
 
+class RefusingPlane(HeldPlane):
+    """A control plane that must not be asked: every hit has to come from a cache."""
+
+    def image_models(self) -> list[dict[str, Any]]:
+        self.calls += 1
+        raise AssertionError("asked although the answer was cached")
+
+
+class TimingOutPlane(HeldPlane):
+    def image_models(self) -> list[dict[str, Any]]:
+        raise TitanTimeoutError("the model list did not answer in time")
+
+
 def test_a_slow_control_plane_is_unknown_quickly_and_fills_the_cache_later(cache) -> None:
-    plane = SlowPlane(0.6)
-    started = time.perf_counter()
+    plane = HeldPlane()
     report = lc.check_lifecycle("us-west-2", control_plane=plane, cache_path=cache, timeout=0.1)
-    assert time.perf_counter() - started < 0.5
+    assert not plane.finished.is_set()  # the report came back while the control plane was still held
     assert report.status(CORE, today=TODAY).state == "unknown" and "within 0.1 s" in report.note
     again = lc.check_lifecycle("us-west-2", control_plane=plane, cache_path=cache, timeout=0.1)
     assert plane.calls == 1 and again.facts is None  # the question in flight is not asked twice
-    time.sleep(0.8)
+    assert not cache.exists()
+
+    plane.release.set()  # the answer arrives late: it still fills the memory and the file
+    wait_until(lambda: lc.cached_report("us-west-2") is not None and cache.exists(), "the late answer to be cached")
     later = lc.check_lifecycle("us-west-2", control_plane=plane, cache_path=cache, timeout=0.1)
     assert later.source == "memory" and later.status(CORE, today=TODAY).state == "active" and plane.calls == 1
 
 
 def test_a_timeout_error_is_unknown(cache) -> None:
-    class Timing(SlowPlane):
-        def image_models(self) -> list[dict[str, Any]]:
-            raise TitanTimeoutError("the model list did not answer in time")
-
-    report = lc.check_lifecycle("us-west-2", control_plane=Timing(0), cache_path=cache)
+    report = lc.check_lifecycle("us-west-2", control_plane=TimingOutPlane(), cache_path=cache)
     assert report.facts is None and "did not answer within 2 s" in report.note
 
 
@@ -174,7 +208,7 @@ def test_cache_hits_memory_then_file_then_expires(cache) -> None:
     first = check(listing(summary(CORE)), cache_path=cache)
     assert first.source == "control-plane" and json.loads(cache.read_text())["entries"]
 
-    plane = SlowPlane(5)  # would time out if asked: every hit below must come from a cache
+    plane = RefusingPlane()  # every hit below must come from a cache
     assert lc.check_lifecycle("us-west-2", control_plane=plane, cache_path=cache).source == "memory"
     lc.clear_cache()
     from_file = lc.check_lifecycle("us-west-2", control_plane=plane, cache_path=cache)
@@ -186,10 +220,14 @@ def test_cache_hits_memory_then_file_then_expires(cache) -> None:
     assert stale.source == "control-plane" and stale.status(CORE, today=TODAY).state == "not_offered"
 
 
-def test_default_model_is_the_first_usable_titan_family_model_then_stability(cache) -> None:
-    assert lc.default_model_id(today=TODAY) == CORE  # by the table alone: Titan and Nova are past their end of life
-    nova_active = check(listing(summary(NOVA), summary(CORE)), cache_path=cache)
-    assert lc.default_model_id(nova_active, today=dt.date(2026, 9, 1)) == NOVA
+def test_default_model_is_the_first_usable_stability_model_then_titan_and_nova(cache) -> None:
+    assert lc.FAMILY_ORDER == ("stability", "titan")
+    assert lc.default_model_id(today=TODAY) == CORE  # by the table alone
+    nova_and_core = check(listing(summary(NOVA), summary(CORE)), cache_path=cache)
+    assert lc.default_model_id(nova_and_core, today=dt.date(2026, 9, 1)) == CORE  # Stability first
+    lc.clear_cache()
+    only_nova = check(listing(summary(NOVA)), cache_path=cache, refresh=True)
+    assert lc.default_model_id(only_nova, today=dt.date(2026, 9, 1)) == NOVA  # no Stability model usable
     lc.clear_cache()
     only_sd35 = check(listing(summary(SD35)), cache_path=cache, refresh=True)
     assert lc.default_model_id(only_sd35, today=TODAY) == SD35
@@ -205,7 +243,7 @@ def retired_error(engine: BedrockEngine) -> TitanModelUnavailableError:
             "invoke_model", "ResourceNotFoundException", "This model version has reached the end of its life.", 404
         )
         with pytest.raises(TitanModelUnavailableError) as info:
-            TitanClient(engine=engine).text_image("a cat")
+            TitanClient(engine=engine, model_id=TITAN_V2.model_id).text_image("a cat")
     return info.value
 
 

@@ -8,17 +8,31 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
-from titan import Engine
+from titan import (
+    BackgroundRemovalRequest,
+    BodyImage,
+    ColorGuidedRequest,
+    Engine,
+    InpaintRequest,
+    OutpaintRequest,
+    Request,
+    TextImageRequest,
+    VariationRequest,
+)
 from titan.engines.offline import OfflineEngine
-from titan.errors import TitanEngineUnavailableError
+from titan.errors import TitanEngineUnavailableError, TitanValidationError
+from titan.families import Outcome, family_named
+from titan.families.titan import body_of
 from titan.images import encode_png_b64
+from titan.models import STABLE_IMAGE_CORE, TITAN_V2
 from titan.offline import run
 from titan.offline._common import METADATA, add_mark, mark_layout, palette_from_text
 
@@ -29,6 +43,12 @@ def b64(image: Image.Image | np.ndarray) -> str:
     return encode_png_b64(image if isinstance(image, Image.Image) else Image.fromarray(image))
 
 
+def body_image(image: Image.Image | np.ndarray) -> BodyImage:
+    """An image as a request carries it once read from a body (or validated)."""
+    picture = image if isinstance(image, Image.Image) else Image.fromarray(image)
+    return BodyImage(b64(picture), picture.size)
+
+
 def decode(data: str) -> Image.Image:
     image = Image.open(io.BytesIO(base64.b64decode(data)))
     image.load()
@@ -37,6 +57,11 @@ def decode(data: str) -> Image.Image:
 
 def pixels(data: str) -> np.ndarray:
     return np.asarray(decode(data)).astype(np.int16)
+
+
+def first(request: Request) -> np.ndarray:
+    """The pixels of the first image the offline engine makes for `request`."""
+    return pixels(run(request).images[0])
 
 
 def photo(width: int = 256, height: int = 256, *, seed: int = 0) -> np.ndarray:
@@ -60,24 +85,21 @@ def square_mask(width: int, height: int, box: tuple[int, int, int, int]) -> np.n
     return mask
 
 
-def config(**fields: Any) -> dict[str, Any]:
-    return {"numberOfImages": 1, "seed": 42, **fields}
+SETTINGS = {"number_of_images": 1, "seed": 42}
 
 
-def text_body(text: str = "a teal lake at sunset", size: tuple[int, int] = (256, 256), **params: Any) -> dict[str, Any]:
-    return {
-        "taskType": "TEXT_IMAGE",
-        "textToImageParams": {"text": text, **params},
-        "imageGenerationConfig": config(width=size[0], height=size[1]),
-    }
+def text_request(
+    text: str = "a teal lake at sunset", size: tuple[int, int] = (256, 256), **fields: Any
+) -> TextImageRequest:
+    return TextImageRequest(text=text, width=size[0], height=size[1], **{**SETTINGS, **fields})
 
 
-def inpaint_body(image: np.ndarray, mask: np.ndarray, **params: Any) -> dict[str, Any]:
-    return {
-        "taskType": "INPAINTING",
-        "inPaintingParams": {"image": b64(image), "maskImage": b64(mask), **params},
-        "imageGenerationConfig": config(),
-    }
+def guided(condition: np.ndarray, mode: str, **fields: Any) -> TextImageRequest:
+    return text_request(condition_image=body_image(condition), control_mode=mode, **fields)
+
+
+def inpaint_request(image: np.ndarray, mask: np.ndarray, **fields: Any) -> InpaintRequest:
+    return InpaintRequest(image=body_image(image), mask_image=body_image(mask), **{**SETTINGS, **fields})
 
 
 def outpaint_canvas(size: int = 256) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int, int]]:
@@ -89,109 +111,96 @@ def outpaint_canvas(size: int = 256) -> tuple[np.ndarray, np.ndarray, tuple[int,
     return canvas, square_mask(size, size, box), box
 
 
-def outpaint_body(mode: str = "PRECISE", size: int = 256, **params: Any) -> dict[str, Any]:
+def outpaint_request(mode: str = "PRECISE", size: int = 256, **fields: Any) -> OutpaintRequest:
     canvas, mask, _ = outpaint_canvas(size)
-    return {
-        "taskType": "OUTPAINTING",
-        "outPaintingParams": {
-            "image": b64(canvas),
-            "maskImage": b64(mask),
-            "text": "a green valley",
-            "outPaintingMode": mode,
-            **params,
-        },
-        "imageGenerationConfig": config(),
-    }
+    return OutpaintRequest(
+        image=body_image(canvas),
+        mask_image=body_image(mask),
+        text="a green valley",
+        mode=mode,
+        **{**SETTINGS, **fields},
+    )
 
 
-def variation_body(similarity: float, images: list[np.ndarray] | None = None, **cfg: Any) -> dict[str, Any]:
-    return {
-        "taskType": "IMAGE_VARIATION",
-        "imageVariationParams": {"images": [b64(i) for i in images or [photo()]], "similarityStrength": similarity},
-        "imageGenerationConfig": config(width=256, height=256, **cfg),
-    }
+def variation_request(similarity: float, images: list[np.ndarray] | None = None, **fields: Any) -> VariationRequest:
+    return VariationRequest(
+        images=[body_image(i) for i in images or [photo()]],
+        similarity_strength=similarity,
+        width=256,
+        height=256,
+        **{**SETTINGS, **fields},
+    )
 
 
 PALETTE = ["#1B3A4B", "#FF8C42", "#FFF3B0"]
 
 
-def color_body(reference: np.ndarray | None = None, colors: list[str] = PALETTE) -> dict[str, Any]:
-    params: dict[str, Any] = {"colors": colors, "text": "a poster"}
-    if reference is not None:
-        params["referenceImage"] = b64(reference)
-    return {
-        "taskType": "COLOR_GUIDED_GENERATION",
-        "colorGuidedGenerationParams": params,
-        "imageGenerationConfig": config(width=256, height=256),
-    }
+def color_request(
+    reference: np.ndarray | None = None, colors: list[str] = PALETTE, **fields: Any
+) -> ColorGuidedRequest:
+    return ColorGuidedRequest(
+        text="a poster",
+        colors=colors,
+        reference_image=body_image(reference) if reference is not None else None,
+        **{"width": 256, "height": 256, **SETTINGS, **fields},
+    )
 
 
-def with_seed(body: dict[str, Any], seed: int) -> dict[str, Any]:
-    return {**body, "imageGenerationConfig": {**body["imageGenerationConfig"], "seed": seed}}
-
-
-SEEDED_BODIES = {
-    "text": lambda: text_body(),
-    "text+canny": lambda: text_body(conditionImage=b64(photo()), controlMode="CANNY_EDGE"),
-    "inpaint-removal": lambda: inpaint_body(photo(), square_mask(256, 256, (80, 80, 176, 176))),
-    "inpaint-text": lambda: inpaint_body(photo(), square_mask(256, 256, (80, 80, 176, 176)), text="a golden sun"),
-    "outpaint": lambda: outpaint_body("DEFAULT"),
-    "variation": lambda: variation_body(0.7),
-    "color": lambda: color_body(),
-    "color+reference": lambda: color_body(photo()),
+SEEDED_REQUESTS = {
+    "text": lambda: text_request(),
+    "text+canny": lambda: guided(photo(), "CANNY_EDGE"),
+    "inpaint-removal": lambda: inpaint_request(photo(), square_mask(256, 256, (80, 80, 176, 176))),
+    "inpaint-text": lambda: inpaint_request(photo(), square_mask(256, 256, (80, 80, 176, 176)), text="a golden sun"),
+    "outpaint": lambda: outpaint_request("DEFAULT"),
+    "variation": lambda: variation_request(0.7),
+    "color": lambda: color_request(),
+    "color+reference": lambda: color_request(photo()),
 }
 
 
 # --- every task -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(SEEDED_BODIES))
+@pytest.mark.parametrize("name", sorted(SEEDED_REQUESTS))
 def test_same_seed_same_bytes_other_seed_other_image(name: str) -> None:
-    body = SEEDED_BODIES[name]()
-    first, again = run(body), run(body)
-    other = run(with_seed(body, 43))
-    assert first["images"] == again["images"]
-    difference = np.abs(pixels(first["images"][0]) - pixels(other["images"][0])).astype(np.float32).mean(axis=2)
+    request = SEEDED_REQUESTS[name]()
+    once, again = run(request), run(request)
+    other = run(request.replace(seed=43))
+    assert once.images == again.images
+    difference = np.abs(pixels(once.images[0]) - pixels(other.images[0])).astype(np.float32).mean(axis=2)
     most = cv2.blur(difference, (16, 16)).max()  # in/outpainting may only change part of the picture
     assert most > 2, f"seeds 42 and 43 look the same ({most:.2f} levels at most)"
 
 
-@pytest.mark.parametrize("name", sorted(SEEDED_BODIES))
+@pytest.mark.parametrize("name", sorted(SEEDED_REQUESTS))
 def test_outputs_are_marked_as_offline_previews(name: str) -> None:
-    response = run(SEEDED_BODIES[name]())
-    assert response["error"] is None
-    info = decode(response["images"][0]).info
+    outcome = run(SEEDED_REQUESTS[name]())
+    assert isinstance(outcome, Outcome) and outcome.seeds == [42]
+    info = decode(outcome.images[0]).info
     assert info["titan:engine"] == METADATA["titan:engine"] == "offline"
     assert info["titan:notice"] == "Offline preview — not Titan output"
     assert info["titan:seed"] == "42"
 
 
 def test_image_i_of_a_batch_uses_seed_plus_i() -> None:
-    body = text_body()
-    body["imageGenerationConfig"].update(numberOfImages=3, seed=10)
-    batch = run(body)["images"]
-    assert len(batch) == 3
-    assert batch[2] == run(with_seed(text_body(), 12))["images"][0]
-    assert [decode(image).info["titan:seed"] for image in batch] == ["10", "11", "12"]
+    outcome = run(text_request(number_of_images=3, seed=10))
+    assert len(outcome.images) == 3 and outcome.seeds == [10, 11, 12]
+    assert outcome.images[2] == run(text_request(seed=12)).images[0]
+    assert [decode(image).info["titan:seed"] for image in outcome.images] == ["10", "11", "12"]
 
 
 def test_number_of_images_and_size_are_honoured() -> None:
-    body = text_body(size=(384, 576))
-    body["imageGenerationConfig"]["numberOfImages"] = 2
-    images = [decode(i) for i in run(body)["images"]]
+    images = [decode(i) for i in run(text_request(size=(384, 576), number_of_images=2)).images]
     assert [(i.size, i.mode) for i in images] == [((384, 576), "RGB")] * 2
-    variation = run(variation_body(0.5, numberOfImages=3))
-    assert len(variation["images"]) == 3
-    color = color_body()
-    color["imageGenerationConfig"].update(width=576, height=384)
-    assert decode(run(color)["images"][0]).size == (576, 384)
+    assert len(run(variation_request(0.5, number_of_images=3)).images) == 3
+    assert decode(run(color_request(width=576, height=384)).images[0]).size == (576, 384)
 
 
-def test_defaults_without_image_generation_config() -> None:
-    body = {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "red"}}
-    (image,) = run(body)["images"]
+def test_defaults_without_generation_settings() -> None:
+    outcome = run(TextImageRequest(text="red"))
+    (image,) = outcome.images
     assert decode(image).size == (1024, 1024)
-    assert decode(image).info["titan:seed"] == "42"
+    assert decode(image).info["titan:seed"] == "42" and outcome.seeds == [42]
 
 
 def test_mark_is_drawn_in_the_bottom_right_corner() -> None:
@@ -214,30 +223,60 @@ def test_mark_stays_inside_the_allowed_area() -> None:
 # --- engine -----------------------------------------------------------------------------
 
 
+def test_a_request_read_back_from_its_titan_body_gives_the_same_bytes() -> None:
+    request = guided(photo(), "SEGMENTATION", negative_text="red")
+    decoded = family_named("titan").decode(TITAN_V2.model_id, body_of(request))
+    assert decoded == request
+    assert run(decoded).images == run(request).images
+
+
 def test_engine_runs_bodies_and_refuses_mask_prompts() -> None:
     engine = OfflineEngine()
-    assert isinstance(engine, Engine) and engine.name == "offline"
-    assert len(engine.invoke("amazon.titan-image-generator-v2:0", text_body())["images"]) == 1
+    assert isinstance(engine, Engine) and engine.name == "offline" and not engine.billed
+    answer = engine.invoke(TITAN_V2.model_id, body_of(text_request(number_of_images=2, seed=7)))
+    assert len(answer["images"]) == 2 and answer["error"] is None and answer["seeds"] == [7, 8]
     body = {
         "taskType": "INPAINTING",
         "inPaintingParams": {"image": b64(photo()), "maskPrompt": "the red ball"},
     }
     with pytest.raises(TitanEngineUnavailableError, match="Bedrock") as info:
-        engine.invoke("amazon.titan-image-generator-v2:0", body)
+        engine.invoke(TITAN_V2.model_id, body)
     assert "paint" in str(info.value).lower()
 
 
-def test_engine_refuses_unknown_tasks() -> None:
-    with pytest.raises(TitanEngineUnavailableError, match="VIRTUAL_TRY_ON"):
+def test_engine_answers_stability_bodies_in_stability_shape() -> None:
+    body = {"prompt": "a teal lake", "aspect_ratio": "1:1", "seed": 5, "output_format": "png"}
+    answer = OfflineEngine().invoke(STABLE_IMAGE_CORE.model_id, body)
+    assert answer["seeds"] == [5] and answer["finish_reasons"] == [None] and len(answer["images"]) == 1
+    assert decode(answer["images"][0]).info["titan:engine"] == "offline"
+
+
+def test_engine_refuses_unknown_task_types() -> None:
+    with pytest.raises(TitanValidationError, match="VIRTUAL_TRY_ON") as info:
         OfflineEngine().invoke("amazon.nova-canvas-v1:0", {"taskType": "VIRTUAL_TRY_ON"})
+    assert "TEXT_IMAGE" in str(info.value)  # the message lists the task types it takes
+
+
+@dataclass
+class UnknownTaskRequest(Request):
+    """A task with no offline module (named after this test module, not a `titan.offline` one)."""
+
+    task: ClassVar[str] = "UNKNOWN_TASK"
+    label: ClassVar[str] = "Unknown task"
+
+
+def test_a_task_without_an_offline_module_is_refused() -> None:
+    with pytest.raises(TitanEngineUnavailableError, match="choose Amazon Bedrock") as info:
+        run(UnknownTaskRequest())
+    assert info.value.code == "OfflineUnsupportedTask" and "unknown task" in str(info.value)
 
 
 # --- TEXT_IMAGE -------------------------------------------------------------------------
 
 
 def test_colour_words_pick_the_palette_and_negative_text_removes_them() -> None:
-    red = pixels(run(text_body("a red poppy field", size=(256, 256)))["images"][0]).mean(axis=(0, 1))
-    blue = pixels(run(text_body("a blue ocean", size=(256, 256)))["images"][0]).mean(axis=(0, 1))
+    red = first(text_request("a red poppy field")).mean(axis=(0, 1))
+    blue = first(text_request("a blue ocean")).mean(axis=(0, 1))
     assert red[0] - red[2] > blue[0] - blue[2] + 40
     palette = palette_from_text("red and blue", "red") * 255
     assert not (np.linalg.norm(palette - (214, 48, 49), axis=1) < 60).any()
@@ -264,8 +303,7 @@ def test_canny_conditioning_follows_the_edges_by_control_strength() -> None:
     edges = cv2.Canny(cv2.cvtColor(condition, cv2.COLOR_RGB2GRAY), 50, 150) > 0
     scores = {}
     for strength in (1.0, 0.1):
-        body = text_body(conditionImage=b64(condition), controlMode="CANNY_EDGE", controlStrength=strength)
-        scores[strength] = _edge_correlation(pixels(run(body)["images"][0]), edges)
+        scores[strength] = _edge_correlation(first(guided(condition, "CANNY_EDGE", control_strength=strength)), edges)
     assert scores[1.0] > 0.3
     assert scores[1.0] > scores[0.1] + 0.15
 
@@ -279,8 +317,7 @@ def test_segmentation_conditioning_paints_the_regions() -> None:
     regions[:, 90:170], regions[:, 170:] = 1, 2
 
     def explained(strength: float) -> float:
-        body = text_body(conditionImage=b64(condition), controlMode="SEGMENTATION", controlStrength=strength)
-        grey = pixels(run(body)["images"][0]).mean(axis=2)
+        grey = first(guided(condition, "SEGMENTATION", control_strength=strength)).mean(axis=2)
         means = np.array([grey[regions == r].mean() for r in range(3)])
         return float(1 - ((grey - means[regions]) ** 2).mean() / grey.var())
 
@@ -295,20 +332,20 @@ def test_segmentation_conditioning_paints_the_regions() -> None:
 def test_removal_changes_the_masked_area_and_nothing_else() -> None:
     image = photo(256, 256)
     mask = square_mask(256, 256, (80, 80, 176, 176))  # covers the red disc (radius 42 at 128, 128)
-    response = run(inpaint_body(image, mask, returnMask=True))
-    out = pixels(response["images"][0])
+    outcome = run(inpaint_request(image, mask, return_mask=True))
+    out = pixels(outcome.images[0])
     inside = mask == 0
     assert out.shape == image.shape
     assert np.array_equal(out[~inside], image[~inside])
     red = (out[..., 0] > 150) & (out[..., 1] < 80)
     assert red[inside].mean() < 0.02, "the red disc should be gone"
-    assert np.array_equal(pixels(response["maskImage"]), mask)
+    assert np.array_equal(pixels(outcome.mask), mask)
 
 
 def test_inpainting_with_text_paints_the_prompt_inside_only() -> None:
     image = photo(256, 256)
     mask = square_mask(256, 256, (60, 150, 200, 230))  # over the green ground
-    out = pixels(run(inpaint_body(image, mask, text="a bright yellow flower"))["images"][0])
+    out = first(inpaint_request(image, mask, text="a bright yellow flower"))
     inside = mask == 0
     assert np.array_equal(out[~inside], image[~inside])
     before, after = image[inside].astype(float).mean(axis=0), out[inside].mean(axis=0)
@@ -317,9 +354,8 @@ def test_inpainting_with_text_paints_the_prompt_inside_only() -> None:
 
 def test_inpainting_output_has_the_input_size() -> None:
     image = photo(384, 576)
-    body = inpaint_body(image, square_mask(384, 576, (100, 100, 200, 300)))
-    body["imageGenerationConfig"].update(width=1024, height=1024)
-    assert decode(run(body)["images"][0]).size == (384, 576)
+    outcome = run(inpaint_request(image, square_mask(384, 576, (100, 100, 200, 300))))
+    assert decode(outcome.images[0]).size == (384, 576)
 
 
 # --- OUTPAINTING ------------------------------------------------------------------------
@@ -327,17 +363,17 @@ def test_inpainting_output_has_the_input_size() -> None:
 
 def test_precise_outpainting_keeps_the_kept_pixels_bit_identical() -> None:
     canvas, mask, (x0, y0, x1, y1) = outpaint_canvas(256)
-    response = run(outpaint_body("PRECISE", returnMask=True))
-    out = pixels(response["images"][0])
+    outcome = run(outpaint_request("PRECISE", return_mask=True))
+    out = pixels(outcome.images[0])
     assert out.shape == canvas.shape
     assert np.array_equal(out[y0:y1, x0:x1], canvas[y0:y1, x0:x1])
     assert np.abs(out[mask == 255] - 127).mean() > 15, "the grey canvas must be replaced"
-    assert np.array_equal(pixels(response["maskImage"]), mask)
+    assert np.array_equal(pixels(outcome.mask), mask)
 
 
 def test_outpainting_continues_the_picture() -> None:
     _, _, (x0, y0, x1, y1) = outpaint_canvas(256)
-    out = pixels(run(outpaint_body("DEFAULT"))["images"][0])
+    out = first(outpaint_request("DEFAULT"))
     for columns in (slice(x0 - 20, x0 - 8), slice(x1 + 8, x1 + 20)):  # left and right of the photo
         sky = out[y0 + 5 : y0 + 20, columns].mean(axis=(0, 1))
         ground = out[y1 - 12 : y1 - 4, columns].mean(axis=(0, 1))
@@ -347,7 +383,7 @@ def test_outpainting_continues_the_picture() -> None:
 
 def test_default_outpainting_only_softens_the_seam() -> None:
     canvas, _, (x0, y0, x1, y1) = outpaint_canvas(256)
-    out = pixels(run(outpaint_body("DEFAULT"))["images"][0])
+    out = first(outpaint_request("DEFAULT"))
     inner = (slice(y0 + 8, y1 - 8), slice(x0 + 8, x1 - 8))
     assert np.array_equal(out[inner], canvas[inner])
     kept = out[y0:y1, x0:x1] - canvas[y0:y1, x0:x1]
@@ -359,9 +395,7 @@ def test_default_outpainting_only_softens_the_seam() -> None:
 
 def test_variation_closeness_follows_similarity_strength() -> None:
     reference = photo(256, 256)
-    distance = {
-        s: np.abs(pixels(run(variation_body(s, [reference]))["images"][0]) - reference).mean() for s in (0.2, 0.6, 1.0)
-    }
+    distance = {s: np.abs(first(variation_request(s, [reference])) - reference).mean() for s in (0.2, 0.6, 1.0)}
     assert distance[0.2] > distance[0.6] > distance[1.0]
     assert distance[1.0] < 6
 
@@ -369,7 +403,7 @@ def test_variation_closeness_follows_similarity_strength() -> None:
 def test_variation_mixes_several_references() -> None:
     red = np.full((256, 256, 3), (220, 30, 30), np.uint8)
     blue = np.full((256, 256, 3), (30, 30, 220), np.uint8)
-    out = pixels(run(variation_body(0.9, [red, blue]))["images"][0])
+    out = first(variation_request(0.9, [red, blue]))
     reddish = (out[..., 0] > out[..., 2] + 40).mean()
     bluish = (out[..., 2] > out[..., 0] + 40).mean()
     assert reddish > 0.05 and bluish > 0.05
@@ -389,7 +423,7 @@ def _palette_coverage(image: np.ndarray, colors: list[str]) -> tuple[float, np.n
 
 @pytest.mark.parametrize("with_reference", [False, True])
 def test_color_guided_dominant_colours_are_the_palette(with_reference: bool) -> None:
-    out = pixels(run(color_body(photo() if with_reference else None))["images"][0])
+    out = first(color_request(photo() if with_reference else None))
     near, shares = _palette_coverage(out, PALETTE)
     assert near > 0.85
     assert (shares > 0.03).all(), f"every colour should show: {shares}"
@@ -398,8 +432,8 @@ def test_color_guided_dominant_colours_are_the_palette(with_reference: bool) -> 
 def test_color_guided_reference_keeps_its_layout() -> None:
     reference = photo()
     edges = cv2.Canny(cv2.cvtColor(reference, cv2.COLOR_RGB2GRAY), 30, 90) > 0
-    with_reference = _edge_correlation(pixels(run(color_body(reference))["images"][0]), edges, tolerance=4)
-    without = _edge_correlation(pixels(run(color_body())["images"][0]), edges, tolerance=4)
+    with_reference = _edge_correlation(first(color_request(reference)), edges, tolerance=4)
+    without = _edge_correlation(first(color_request()), edges, tolerance=4)
     assert with_reference > 0.2
     assert with_reference > without + 0.15
 
@@ -411,8 +445,9 @@ def test_background_removal_cuts_out_the_subject() -> None:
     image = np.full((256, 256, 3), (205, 215, 225), np.uint8)
     cv2.circle(image, (128, 120), 60, (210, 30, 40), -1, cv2.LINE_AA)
     image = np.clip(image + np.random.default_rng(1).normal(0, 3, image.shape), 0, 255).astype(np.uint8)
-    response = run({"taskType": "BACKGROUND_REMOVAL", "backgroundRemovalParams": {"image": b64(image)}})
-    (data,) = response["images"]
+    outcome = run(BackgroundRemovalRequest(image=body_image(image)))
+    (data,) = outcome.images
+    assert outcome.seeds == [None]  # the task has no seed
     out = decode(data)
     assert out.mode == "RGBA" and out.size == (256, 256)
     alpha = np.asarray(out)[..., 3].astype(int)
@@ -428,6 +463,4 @@ def test_background_removal_cuts_out_the_subject() -> None:
     assert np.array_equal(
         np.asarray(out)[..., :3][disc.astype(bool) & (alpha == 255)], image[disc.astype(bool) & (alpha == 255)]
     )
-    assert (
-        data == run({"taskType": "BACKGROUND_REMOVAL", "backgroundRemovalParams": {"image": b64(image)}})["images"][0]
-    )
+    assert data == run(BackgroundRemovalRequest(image=body_image(image))).images[0]

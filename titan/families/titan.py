@@ -172,7 +172,11 @@ class TitanFamily:
                 )  # fmt: skip
             if not isinstance(config, dict):
                 raise TitanValidationError(CONFIG_KEY, type(config).__name__, "an object")
-            values |= _read(config, {key: name for name, key in CONFIG_FIELDS.items()}, CONFIG_KEY, request_type)
+            taken = {key: name for name, key in CONFIG_FIELDS.items() if name in request_type.options()}
+            # Titan v2 takes a width/height with an edit and ignores it (the output has the input's
+            # size); History runs stored before requests were typed carry them
+            ignored = set(CONFIG_FIELDS.values()) - set(taken)
+            values |= _read({k: v for k, v in config.items() if k not in ignored}, taken, CONFIG_KEY, request_type)
         unknown = sorted(set(body) - {"taskType", mapping.params_key, CONFIG_KEY})
         if unknown:
             raise TitanValidationError(", ".join(unknown), "given", "taskType, the task's params and " + CONFIG_KEY)
