@@ -49,9 +49,9 @@ from titan.history import (
     new_run_id,
     read_png_metadata,
     safe_user,
-    with_metadata,
 )
 from titan.images import encode_png_b64
+from titan.metadata import png_with_chunks
 from titan.models import STABLE_IMAGE_CORE, TITAN_V2
 
 
@@ -311,7 +311,7 @@ def test_a_png_saved_before_requests_were_typed_still_restores_its_settings() ->
         "imageGenerationConfig": {"numberOfImages": 2, "width": 512, "height": 512, "seed": 11, "cfgScale": 6.5},
     }
     summary = {"run_id": new_run_id(), "task": "TEXT_IMAGE", "model_id": TITAN_V2.model_id, "request": body}
-    meta = read_png_metadata(with_metadata(png(picture()), {METADATA_KEY: json.dumps(summary)}))
+    meta = read_png_metadata(png_with_chunks(png(picture()), itxt={METADATA_KEY: json.dumps(summary)}))
     run, request = metadata_request(meta)
     assert run.prompt == "a red lighthouse"
     assert request == TextImageRequest(
