@@ -57,8 +57,6 @@ _SWAPS_SIDES = (5, 6, 7, 8)  # EXIF orientations that turn the picture a quarter
 _TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 #: Encoded bytes beyond the raw pixels an as-is upload may carry (EXIF, ICC, thumbnails).
 _METADATA_ALLOWANCE = 1 * 2**20
-#: Sending, not storing: zlib level 1 with run-length matching is fast and near level 6's size.
-_PNG_OPTIONS = {"compress_level": 1, "compress_type": zlib.Z_RLE}
 #: Re-encoding a JPEG upload: it was lossy already, and JPEG is ~20× faster to write than PNG.
 _JPEG_OPTIONS = {"quality": 95}
 
@@ -650,9 +648,29 @@ def _b64(data: bytes) -> str:
 
 
 def _encoded_b64(image: Image.Image, image_format: str) -> str:
+    """Base64 of an "L" or "RGB" image as JPEG, or as PNG written for speed: sent, not stored.
+
+    PNG goes through OpenCV's libpng with one fixed row filter and zlib level 1 run-length
+    matching: ~3× faster than Pillow (whose per-row filter search is slow) for a 1408²
+    photo, at the size of Pillow's level 1. OpenCV is imported here, not with the module,
+    as most uploads are sent as they are and `import titan` stays light.
+    """
+    if image_format == "PNG":
+        import cv2
+
+        pixels = np.asarray(image)
+        if pixels.ndim == 3:
+            pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
+        options = [
+            cv2.IMWRITE_PNG_COMPRESSION, 1,
+            cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE,
+            cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP,
+        ]  # fmt: skip
+        written, encoded = cv2.imencode(".png", pixels, options)
+        if written:
+            return _b64(encoded.tobytes())
     buffer = io.BytesIO()
-    options = _JPEG_OPTIONS if image_format == "JPEG" else _PNG_OPTIONS
-    image.save(buffer, format=image_format, **options)
+    image.save(buffer, format=image_format, **(_JPEG_OPTIONS if image_format == "JPEG" else {"compress_level": 1}))
     return _b64(buffer.getvalue())
 
 
