@@ -44,6 +44,8 @@ CHANGE = 0  # Titan mask: black = inside the mask (inpainting changes it)
 #: Full-size decoded pixels (bytes, estimated) that may be held at once by all threads together.
 #: Two 64-megapixel 1-bit uploads fit; a bigger decode waits until it can run alone.
 DECODE_BUDGET_BYTES = 256 * 2**20
+_REDUCING_GAP = 2.0  # Pillow's advice: box-reduce to twice the target, then Lanczos
+_BAND_PIXELS = 4_000_000  # rows converted at a time when a mode must change before scaling
 #: After a decode this large, freed memory is handed back to the system (see `_give_back_memory`).
 _GIVE_BACK_AFTER_BYTES = 32 * 2**20
 
@@ -212,18 +214,15 @@ def _pixel_bytes(mode: str) -> int:
     return 2 if mode.startswith("I;16") else 4
 
 
-def _decoded(
-    upload: _Upload,
-    stored_size: tuple[int, int] | None = None,
-    *,
-    then: Callable[[Image.Image], Image.Image] | None = None,
-) -> tuple[Image.Image, int]:
-    """(the upload's pixels at `stored_size`, turned upright; the EXIF orientation applied).
+@contextmanager
+def _decoded(upload: _Upload, stored_size: tuple[int, int] | None = None) -> Iterator[tuple[Image.Image, int]]:
+    """Gives (the upload's pixels at `stored_size`, turned upright; the EXIF orientation applied).
 
     `stored_size` is in the stored orientation (None = as stored). A JPEG is decoded
-    already reduced. Full-size pixels are held under the decode budget, together with
-    `then` (a reduction such as taking one channel), and released before returning when
-    this module opened them."""
+    already reduced. The full-size pixels are released as soon as they are reduced, and
+    the caller finishes (converts, encodes) inside the `with`, still under the decode
+    budget, so concurrent uploads never hold more than the budget between them. A caller
+    that keeps the picture beyond the `with` sets `upload.owned = False`."""
     image = upload.image
     target = stored_size or image.size
     if upload.encoded and image.format in _JPEG_FORMATS and target != image.size:
@@ -232,21 +231,19 @@ def _decoded(
     if upload.encoded and width * height > MAX_DECODE_PIXELS:
         raise _too_large(upload.field, f"{width}×{height} px")
     cost = width * height * _pixel_bytes(image.mode) * 2 if upload.encoded else 0
-    with _DECODE_BUDGET.hold(cost):
-        _load(upload)
-        orientation = _orientation(image)
-        picture = _resized(image, target)
-        if orientation != 1:
-            picture = ImageOps.exif_transpose(picture)  # also removes the tag: never turned twice
-        if then is not None:
-            picture = then(picture)
-        if picture is image:
-            upload.owned = False  # handed to the caller as it is
-        else:
-            upload.close()
-    if cost >= _GIVE_BACK_AFTER_BYTES:
-        _give_back_memory()
-    return picture, orientation
+    try:
+        with _DECODE_BUDGET.hold(cost):
+            _load(upload)
+            orientation = _orientation(image)
+            picture = _resized(image, target)
+            if picture is not image:
+                upload.close()
+            if orientation != 1:
+                picture = ImageOps.exif_transpose(picture)  # also removes the tag: never turned twice
+            yield picture, orientation
+    finally:
+        if cost >= _GIVE_BACK_AFTER_BYTES:
+            _give_back_memory()
 
 
 def _give_back_memory() -> None:
@@ -288,24 +285,45 @@ def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     """`image` at `size`, resampled in the smallest mode that averages well."""
     if image.size == size:
         return image
-    working = _resizable(image)
-    resized = working.resize(size, Image.LANCZOS, reducing_gap=2.0)
-    if working is not image:
-        working.close()
-    return resized
+    mode = _resampling_mode(image)
+    if mode == image.mode:
+        return image.resize(size, Image.LANCZOS, reducing_gap=_REDUCING_GAP)
+    factor = _reduction(image.size, size)
+    box = (0, 0, image.width / factor[0], image.height / factor[1])  # a partial last block is not a whole pixel
+    return _converted_reduced(image, mode, factor).resize(size, Image.LANCZOS, box=box)
 
 
-def _resizable(image: Image.Image) -> Image.Image:
+def _resampling_mode(image: Image.Image) -> str:
     """A mode PIL resamples smoothly: 1-bit and palette images would be resized by nearest pixel."""
     if image.mode == "1":
-        return image.convert("L")
+        return "L"
     if image.mode == "P":
-        return image.convert("RGBA" if "transparency" in image.info else "RGB")
+        return "RGBA" if "transparency" in image.info else "RGB"
     if image.mode == "PA":
-        return image.convert("RGBA")
-    if image.mode.startswith("I;16"):
-        return image.convert("I")
-    return image
+        return "RGBA"
+    return "I" if image.mode.startswith("I;16") else image.mode
+
+
+def _reduction(size: tuple[int, int], target: tuple[int, int]) -> tuple[int, int]:
+    """The whole-number box reduction Pillow makes before Lanczos (its `reducing_gap`)."""
+    return (
+        max(1, int(size[0] / target[0] / _REDUCING_GAP)),
+        max(1, int(size[1] / target[1] / _REDUCING_GAP)),
+    )
+
+
+def _converted_reduced(image: Image.Image, mode: str, factor: tuple[int, int]) -> Image.Image:
+    """`image` converted to `mode` and box-reduced by `factor`, one band of rows at a time,
+    so no full-size converted copy exists (a 64-megapixel 1-bit scan would need 64 MB more)."""
+    if factor == (1, 1):
+        return image.convert(mode)
+    width, height = image.size
+    rows = max(1, _BAND_PIXELS // width // factor[1]) * factor[1]
+    reduced = Image.new(mode, (-(-width // factor[0]), -(-height // factor[1])))
+    for top in range(0, height, rows):
+        band = image.crop((0, top, width, min(top + rows, height))).convert(mode)
+        reduced.paste(band.reduce(factor), (0, top // factor[1]))
+    return reduced
 
 
 # --- the functions callers use ------------------------------------------------------------
@@ -321,7 +339,9 @@ def load_image(value: ImageInput, *, field: str = "image") -> Image.Image:
     upload = _open_upload(value, field)
     if not upload.encoded:
         return upload.image if _orientation(upload.image) == 1 else ImageOps.exif_transpose(upload.image)
-    return _decoded(upload)[0]
+    with _decoded(upload) as (picture, _):
+        upload.owned = False  # the caller keeps the pixels
+        return picture
 
 
 def painted_pixels(value: ImageInput, *, field: str = "mask") -> Image.Image:
@@ -334,7 +354,8 @@ def painted_pixels(value: ImageInput, *, field: str = "mask") -> Image.Image:
     """
     upload = _open_upload(value, field)
     try:
-        return _decoded(upload, then=_strokes)[0]
+        with _decoded(upload) as (picture, _):
+            return _strokes(picture)
     finally:
         upload.close()
 
@@ -529,14 +550,6 @@ def _target(upload: _Upload, limits: _Limits, *, fit: bool) -> tuple[int, int]:
     return _upright(fitted, turn)
 
 
-def _fitted(upload: _Upload, target: tuple[int, int]) -> tuple[Image.Image, str | None]:
-    """The upload decoded at `target` (from `_target`) and turned upright, mode unchanged,
-    with the scaling notice."""
-    stored = upload.image.size  # before a JPEG draft shrinks it
-    picture, turn = _decoded(upload, target)
-    return picture, _scaling_notice(upload.field, _upright(stored, turn), picture.size)
-
-
 def fit_image(
     image: ImageInput, *, max_side: int, min_side: int = 1, max_pixels: int | None = None, field: str = "image"
 ):
@@ -548,10 +561,14 @@ def fit_image(
     """
     upload = _open_upload(image, field)
     try:
-        picture, notice = _fitted(upload, _target(upload, _Limits(max_side, min_side, max_pixels), fit=True))
+        target = _target(upload, _Limits(max_side, min_side, max_pixels), fit=True)
+        stored = upload.image.size  # before a JPEG draft shrinks it
+        with _decoded(upload, target) as (picture, turn):
+            rgb = to_rgb(picture)
+            upload.owned = rgb is not upload.image  # the caller keeps these pixels
+            return rgb, _scaling_notice(field, _upright(stored, turn), rgb.size)
     finally:
         upload.close()
-    return to_rgb(picture), notice
 
 
 # --- request bodies -----------------------------------------------------------------------
@@ -600,16 +617,17 @@ def body_image(
         as_is = _sendable_bytes(upload, ("RGB",)) if target == upload.image.size else None
         if as_is is not None:
             return BodyImage(_b64(as_is), upload.image.size, None)
-        jpeg = upload.encoded and upload.image.format in _JPEG_FORMATS
-        picture, scaled = _fitted(upload, target)
+        image_format = "JPEG" if upload.encoded and upload.image.format in _JPEG_FORMATS else "PNG"
+        stored = upload.image.size  # before a JPEG draft shrinks it
+        with _decoded(upload, target) as (picture, turn):
+            size, filled = picture.size, opaque and has_transparency(picture)
+            b64 = _encoded_b64(to_rgb(picture), image_format)
     finally:
         upload.close()
-    notices = [scaled]
-    if opaque and has_transparency(picture):
+    notices = [_scaling_notice(field, _upright(stored, turn), size)]
+    if filled:
         notices.append(f"{field} had transparent areas; they were filled with white, as this model needs them opaque")
-    rgb = to_rgb(picture)
-    notice = "; ".join(text for text in notices if text) or None
-    return BodyImage(_encoded_b64(rgb, "JPEG" if jpeg else "PNG"), rgb.size, notice)
+    return BodyImage(b64, size, "; ".join(filter(None, notices)) or None)
 
 
 def body_mask(value: ImageInput, *, size: tuple[int, int] | None = None, field: str = "mask_image") -> BodyImage:
@@ -626,14 +644,14 @@ def body_mask(value: ImageInput, *, size: tuple[int, int] | None = None, field: 
         as_is = _sendable_bytes(upload, ("L", "RGB")) if size is None or tuple(size) == stored else None
         if as_is is not None:
             return BodyImage(_b64(as_is), stored, None)
-        mask, turn = _decoded(upload, then=lambda image: _mask_pixels(image, size))
+        with _decoded(upload) as (picture, turn):
+            mask = _mask_pixels(picture, size)
+            sent, b64 = mask.size, _encoded_b64(mask, "PNG")
     finally:
         upload.close()
     width, height = _upright(stored, turn)
-    notice = None
-    if mask.size != (width, height):
-        notice = f"{field} was {width}×{height} px; scaled to {mask.width}×{mask.height} px to match the image"
-    return BodyImage(_encoded_b64(mask, "PNG"), mask.size, notice)
+    scaled = f"{field} was {width}×{height} px; scaled to {sent[0]}×{sent[1]} px to match the image"
+    return BodyImage(b64, sent, scaled if sent != (width, height) else None)
 
 
 def _mask_pixels(mask: Image.Image, size: tuple[int, int] | None) -> Image.Image:
