@@ -344,8 +344,8 @@ def load_image(value: ImageInput, *, field: str = "image") -> Image.Image:
         return picture
 
 
-def painted_pixels(value: ImageInput, *, field: str = "mask") -> Image.Image:
-    """Where a person painted, as an upright "L" image: 255 painted, 0 not.
+def painted_pixels(value: ImageInput, *, size: tuple[int, int] | None = None, field: str = "mask") -> Image.Image:
+    """Where a person painted, as an upright "L" image at `size` (nearest pixel): 255 painted, 0 not.
 
     Strokes live in alpha when the image has it (an editor layer: any alpha counts, so
     soft brush edges do; the colour under alpha 0 is undefined and never read); without
@@ -355,7 +355,10 @@ def painted_pixels(value: ImageInput, *, field: str = "mask") -> Image.Image:
     upload = _open_upload(value, field)
     try:
         with _decoded(upload) as (picture, _):
-            return _strokes(picture)
+            painted = _strokes(picture)
+            return (
+                painted if size is None or painted.size == tuple(size) else painted.resize(tuple(size), Image.NEAREST)
+            )
     finally:
         upload.close()
 

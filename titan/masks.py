@@ -46,10 +46,8 @@ def _painted_image(painted: Any, size: tuple[int, int] | None) -> Image.Image | 
         return None
     if isinstance(painted, dict):
         return _union(_painted_image(layer, size) for layer in painted.get("layers") or [])
-    area = painted_pixels(painted, field="mask")
-    if size is not None and area.size != tuple(size):
-        area = area.resize(tuple(size), Image.NEAREST)
-    return area if area.getbbox() else None
+    area = painted_pixels(painted, size=size, field="mask")
+    return area if area.getbbox() else None  # no box: nothing painted
 
 
 def _union(areas: Iterable[Image.Image | None]) -> Image.Image | None:
