@@ -85,3 +85,46 @@ def test_outpaint_canvas_and_mask() -> None:
 def test_negative_padding_refused() -> None:
     with pytest.raises(TitanValidationError, match="left"):
         pad_for_outpaint(Image.new("RGB", (10, 10)), left=-1)
+
+
+def test_editor_value_as_file_paths(tmp_path) -> None:
+    """The playground hands the editor over as files; only each layer's alpha is read."""
+    paths = {}
+    for name, pixels in (
+        ("background", np.full((6, 8, 4), 90, np.uint8)),
+        ("one", stroke_layer()),
+        ("two", stroke_layer(box=(7, 5, 8, 6))),
+    ):
+        paths[name] = tmp_path / f"{name}.png"
+        Image.fromarray(pixels).save(paths[name])
+    editor = {
+        "background": str(paths["background"]),
+        "layers": [str(paths["one"]), str(paths["two"])],
+        "composite": None,
+    }
+    mask = painted_to_titan_mask(editor, size=(16, 12))
+    assert mask.size == (16, 12) and mask.mode == "L"
+    pixels = np.asarray(mask)
+    assert pixels[2, 4] == 0 and pixels[11, 15] == 0 and pixels[0, 0] == 255
+    check_mask_pixels(mask)
+
+
+def test_mask_checker_accepts_pure_black_and_white() -> None:
+    mask = Image.new("L", (40, 30), 255)
+    mask.paste(0, (5, 5, 20, 20))
+    check_mask_pixels(mask)
+    check_mask_pixels(mask.convert("RGB"))
+    check_mask_pixels(mask.convert("1"))
+
+
+def test_mask_checker_names_grey_levels_and_colours() -> None:
+    mask = Image.new("L", (40, 30), 255)
+    mask.putpixel((3, 3), 7)
+    mask.putpixel((4, 3), 200)
+    with pytest.raises(TitanValidationError, match=r"2 grey level\(s\), e\.g\. 7") as refused:
+        check_mask_pixels(mask)
+    assert refused.value.field == "mask_image" and "binarize_mask" in str(refused.value)
+    coloured = Image.new("RGB", (40, 30), "white")
+    coloured.putpixel((10, 10), (255, 0, 0))
+    with pytest.raises(TitanValidationError, match="coloured pixels"):
+        check_mask_pixels(coloured)

@@ -8,52 +8,59 @@ never invert colours by hand: they pass what a person painted to
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageChops, ImageOps
 
 from .errors import TitanValidationError
-from .images import CHANGE, KEEP, ImageInput, load_image
+from .images import CHANGE, KEEP, ImageInput, load_image, painted_pixels
 
 
 def painted_to_titan_mask(painted: Any, *, size: tuple[int, int] | None = None) -> Image.Image:
     """Turn what a person painted (strokes = area to change) into a Titan mask.
 
-    Accepts a Gradio ImageEditor value (dict with "layers", arrays or PILs), a single RGBA
-    layer (painted where alpha > 0), or a greyscale/RGB image where non-black is painted.
-    Returns an "L" image: 0 (black) where painted, 255 (white) elsewhere — Titan's
-    convention for INPAINTING, the opposite of DALL-E/SDXL.
+    Accepts a Gradio ImageEditor value (dict with "layers": file paths, arrays or PILs),
+    a single RGBA layer (painted where alpha > 0), or a greyscale/RGB image where
+    non-black is painted. Returns an "L" image at `size` (default: the layers' size): 0
+    (black) where painted, 255 (white) elsewhere — Titan's convention for INPAINTING, the
+    opposite of DALL-E/SDXL. Each layer file is decoded under the image decode budget
+    and only its alpha channel is kept, so large editor canvases stay cheap.
     """
-    painted_area = painted_area_of(painted)
+    painted_area = _painted_image(painted, size)
     if painted_area is None:
         raise TitanValidationError("mask", "nothing painted", "a painted area", problem="the mask is empty")
-    mask = Image.fromarray(np.where(painted_area, CHANGE, KEEP).astype(np.uint8), mode="L")
-    if size is not None and mask.size != tuple(size):
-        mask = mask.resize(size, Image.NEAREST)
-    return mask
+    return ImageOps.invert(painted_area)  # painted (255) becomes CHANGE (0), the rest KEEP (255)
 
 
 def painted_area_of(painted: Any) -> np.ndarray | None:
     """Boolean array, True where something was painted; None when nothing was."""
+    area = _painted_image(painted, None)
+    return None if area is None else np.asarray(area) > 0
+
+
+def _painted_image(painted: Any, size: tuple[int, int] | None) -> Image.Image | None:
+    """An "L" image, 255 where painted and 0 elsewhere, at `size` when given; None when empty."""
     if painted is None:
         return None
     if isinstance(painted, dict):
-        layers = [layer for layer in painted.get("layers") or [] if layer is not None]
-        areas = [painted_area_of(layer) for layer in layers]
-        areas = [area for area in areas if area is not None]
-        if not areas:
-            return None
-        union = areas[0].copy()
-        for area in areas[1:]:
-            if area.shape == union.shape:
-                union |= area
-        return union
-    image = load_image(painted, field="mask")
-    # Strokes live in alpha; RGB under alpha 0 is undefined, so never read it.
-    has_alpha = "A" in image.getbands()
-    area = np.asarray(image.getchannel("A")) > 0 if has_alpha else np.asarray(image.convert("L")) > 127
-    return area if area.any() else None
+        return _union(_painted_image(layer, size) for layer in painted.get("layers") or [])
+    area = painted_pixels(painted, size=size, field="mask")
+    return area if area.getbbox() else None  # no box: nothing painted
+
+
+def _union(areas: Iterable[Image.Image | None]) -> Image.Image | None:
+    """Every painted pixel of every layer; a layer of another size than the first is left out."""
+    union = None
+    for area in areas:
+        if area is None:
+            continue
+        if union is None:
+            union = area
+        elif area.size == union.size:
+            union = ImageChops.lighter(union, area)
+    return union
 
 
 def titan_mask_to_painted(mask: Image.Image) -> np.ndarray:
@@ -62,15 +69,19 @@ def titan_mask_to_painted(mask: Image.Image) -> np.ndarray:
 
 
 def check_mask_pixels(mask: Image.Image, *, field: str = "mask_image") -> None:
-    """Titan masks hold pure black and pure white only."""
-    array = np.asarray(mask.convert("RGB") if mask.mode not in ("L", "RGB") else mask)
-    if array.ndim == 3:
-        channels_equal = (array == array[:, :, :1]).all()
-        if not channels_equal:
+    """Titan masks hold pure black and pure white only.
+
+    Reads a 256-bin histogram (and compares channels for RGB), never sorting the pixels.
+    """
+    if mask.mode not in ("L", "RGB"):
+        mask = mask.convert("RGB")
+    grey = mask
+    if mask.mode == "RGB":
+        red, green, blue = mask.split()
+        if ImageChops.difference(red, green).getbbox() or ImageChops.difference(red, blue).getbbox():
             raise TitanValidationError(field, "coloured pixels", "pure black (0) and pure white (255) only")
-        array = array[:, :, 0]
-    grey = np.unique(array)
-    stray = [int(v) for v in grey if v not in (CHANGE, KEEP)]
+        grey = red
+    stray = [level for level, count in enumerate(grey.histogram()) if count and level not in (CHANGE, KEEP)]
     if stray:
         raise TitanValidationError(
             field,

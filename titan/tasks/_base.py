@@ -18,7 +18,6 @@ own default applies.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import functools
 import re
@@ -31,15 +30,7 @@ from PIL import Image
 from ..errors import TitanValidationError
 from ..fields import CFG_SCALE, HEIGHT, NUMBER_OF_IMAGES, QUALITY, SEED, WIDTH, Kind, Option, is_number, option_of
 from ..fields import field as opt
-from ..images import (
-    ImageInput,
-    encode_png_b64,
-    has_transparency,
-    load_image,
-    peek_b64,
-    prepare_input,
-    to_rgb,
-)
+from ..images import BodyImage, ImageInput, body_image, body_mask, peek_b64
 from ..masks import check_mask_pixels
 from ..models import ModelSpec
 
@@ -49,44 +40,22 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _IMAGE_REF = "@inputs/"
 
 
-@dataclass(frozen=True)
-class BodyImage:
-    """An image ready for a request body: base64 PNG/JPEG and its size (pixels are not kept)."""
-
-    b64: str
-    size: tuple[int, int]
-
-    @classmethod
-    def from_b64(cls, data: Any, *, field: str) -> BodyImage:
-        """From a body's base64 string: the header is read, the pixels are not decoded."""
-        return cls(data, peek_b64(data, field=field).size)
-
-    @property
-    def data(self) -> bytes:
-        return base64.b64decode(self.b64)
-
-    def open(self, *, field: str = "image") -> Image.Image:
-        return load_image(self.data, field=field)
-
-    def transparent(self) -> bool:
-        return has_transparency(peek_b64(self.b64))
-
-
-def encode_image(value: ImageInput | BodyImage, *, field: str) -> BodyImage:
-    """Any accepted image input as a body image: 8-bit RGB PNG, orientation applied."""
+def encode_image(value: ImageInput | BodyImage, *, field: str, spec: ModelSpec | None = None) -> BodyImage:
+    """An image input ready for a body: sent as it is when it already can be, else decoded
+    (bounded) and re-encoded. Outside `spec`'s limits it is refused, not scaled: the playground
+    fits images first (`Request.fitted`); the plain client leaves that to its caller."""
     if isinstance(value, BodyImage):
         return value
-    image = prepare_input(value, field=field)
-    return BodyImage(encode_png_b64(image), image.size)
+    if spec is None:
+        return body_image(value, field=field)
+    return body_image(value, field=field, opaque=not spec.accepts_transparency, fit=False)
 
 
-def encode_mask(value: ImageInput | BodyImage, *, field: str) -> BodyImage:
+def encode_mask(value: ImageInput | BodyImage, *, field: str, size: tuple[int, int] | None = None) -> BodyImage:
     """A mask as given (grey levels are reported by the check, never silently snapped)."""
-    if isinstance(value, BodyImage):
+    if isinstance(value, BodyImage) and size in (None, value.size):
         return value
-    mask = load_image(value, field=field)
-    mask = mask if mask.mode in ("L", "RGB") else to_rgb(mask)
-    return BodyImage(encode_png_b64(mask), mask.size)
+    return body_mask(value, size=size, field=field)
 
 
 class Request:
@@ -174,8 +143,8 @@ class Request:
     def fitted(self, spec: ModelSpec) -> tuple[Self, list[str]]:
         """The request with every input image scaled into `spec`'s limits, and a sentence per change.
 
-        Masks follow the image they belong to (scaled to its new size, nearest neighbour, so
-        they stay black and white).
+        Images are encoded once here (sent as they are when they already fit); masks follow the
+        image they belong to (scaled to its size by nearest pixel, so they stay black and white).
         """
         changes: dict[str, Any] = {}
         notices: list[str] = []
@@ -191,9 +160,7 @@ class Request:
         for name, option in self.options().items():
             mask = getattr(self, name)
             if option.kind is Kind.MASK and mask is not None and image is not None:
-                changes[name] = _follow(
-                    load_image(mask.data if isinstance(mask, BodyImage) else mask, field=name), image
-                )
+                changes[name] = encode_mask(mask, field=name, size=image.size)
         return self.replace(**changes), notices
 
     # --- History and PNG metadata ---------------------------------------------------------
@@ -243,17 +210,19 @@ def _options(request_type: type[Request]) -> dict[str, Option]:
     return request_type._declared_options()
 
 
-def _fit(spec: ModelSpec, value: Any, name: str, notices: list[str]) -> Any:
-    if isinstance(value, BodyImage):
-        value = value.data
-    image, notice = spec.fit_input(value, field=name)
-    if notice:
-        notices.append(notice[0].upper() + notice[1:] + ".")
+def _fit(spec: ModelSpec, value: Any, name: str, notices: list[str]) -> BodyImage:
+    image = body_image(
+        value,
+        field=name,
+        max_side=spec.max_input_side,
+        min_side=spec.min_input_side,
+        max_pixels=spec.max_pixels,
+        opaque=not spec.accepts_transparency,
+        fit=True,
+    )
+    if image.notice:
+        notices.append(image.notice[0].upper() + image.notice[1:] + ".")
     return image
-
-
-def _follow(mask: Image.Image, image: Image.Image) -> Image.Image:
-    return mask if mask.size == image.size else mask.resize(image.size, Image.NEAREST)
 
 
 def is_image_ref(value: Any) -> bool:
@@ -337,7 +306,7 @@ def _choice(name: str, option: Option, value: Any, spec: ModelSpec) -> str:
 
 
 def _image(name: str, value: Any, spec: ModelSpec) -> BodyImage:
-    image = encode_image(value, field=name)
+    image = encode_image(value, field=name, spec=spec)
     check_side_limits(name, image.size, spec)
     if not spec.accepts_transparency and image.transparent():
         raise TitanValidationError(name, "transparent pixels", f"an opaque image for {spec.name}")
