@@ -12,6 +12,8 @@ from titan.models import MODELS, NOVA_CANVAS, STABLE_IMAGE_CORE, TITAN_V2
 from titan.prompting import PROMPT_TIPS, prompt_warnings
 from titan.requests import boto3_snippet, calls_snippet, display_body, shown_calls
 
+from .plans import price
+
 
 def test_display_body_shortens_every_image(client: TitanClient, photo, square_mask) -> None:
     body = client.inpaint(photo, mask_image=square_mask, text="an apple").body
@@ -41,18 +43,12 @@ def test_snippet_has_no_credentials(client: TitanClient) -> None:
     assert "aws_access_key_id" not in snippet and "secret" not in snippet.lower()
 
 
-def price(model_id: str, task: str, *args, **kwargs) -> float:
-    """What `task` costs on `model_id` if every image comes back (priced on a plan: nothing is sent)."""
-    client = TitanClient(engine=FunctionEngine(lambda model, body: {}), model_id=model_id)
-    return client.plan(client.request(task, *args, **kwargs)).price.total
-
-
 def test_prices_from_the_table(photo) -> None:
     titan = TITAN_V2.model_id
-    assert price(titan, "text_image", "a cat", quality="standard", width=512, height=512) == 0.008
-    assert price(titan, "text_image", "a cat", number_of_images=3, quality="premium") == 0.036
-    assert price(NOVA_CANVAS.model_id, "text_image", "a cat", quality="premium", width=2048, height=1024) == 0.08
-    assert price(titan, "remove_background", photo) == 0.008  # one image, priced at its 512² size
+    assert price(titan, "text_image", "a cat", quality="standard", width=512, height=512).total == 0.008
+    assert price(titan, "text_image", "a cat", number_of_images=3, quality="premium").total == 0.036
+    assert price(NOVA_CANVAS.model_id, "text_image", "a cat", quality="premium", width=2048, height=1024).total == 0.08
+    assert price(titan, "remove_background", photo).total == 0.008  # one image, priced at its 512² size
 
 
 def test_every_model_has_prices_and_lifecycle() -> None:
@@ -70,10 +66,10 @@ def test_prompt_advice() -> None:
 
 def test_prices_follow_the_serving_service(photo, square_mask) -> None:
     titan, core = TITAN_V2.model_id, STABLE_IMAGE_CORE.model_id
-    assert price(titan, "inpaint", photo, mask_image=square_mask, text="an apple", number_of_images=2) == 0.016
-    assert price(core, "text_image", "a", number_of_images=2) == 0.08
-    assert price(core, "text_image", "a", condition_image=photo) == 0.07  # served by Control Sketch
-    assert price(core, "inpaint", photo, mask_image=square_mask, text="an apple", number_of_images=3) == 0.21
+    assert price(titan, "inpaint", photo, mask_image=square_mask, text="an apple", number_of_images=2).total == 0.016
+    assert price(core, "text_image", "a", number_of_images=2).total == 0.08
+    assert price(core, "text_image", "a", condition_image=photo).total == 0.07  # served by Control Sketch
+    assert price(core, "inpaint", photo, mask_image=square_mask, text="an apple", number_of_images=3).total == 0.21
 
 
 @pytest.fixture
