@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pytest
 from botocore.exceptions import ReadTimeoutError
@@ -24,22 +25,28 @@ from titan import (
 )
 from titan.engines.bedrock import BedrockEngine
 
+TITAN = "amazon.titan-image-generator-v2:0"
 SENTINEL_KEY = "AKIASENTINEL0000KEY"
 SENTINEL_SECRET = "sentinel/secret/never-shown"
 
 
 @pytest.fixture
-def engine(monkeypatch: pytest.MonkeyPatch) -> BedrockEngine:
+def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", SENTINEL_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SENTINEL_SECRET)
+
+
+@pytest.fixture
+def engine(credentials: None) -> BedrockEngine:
     return BedrockEngine(region="us-west-2", max_attempts=1)
 
 
-def call_with_error(engine: BedrockEngine, code: str, message: str, status: int) -> TitanError:
+def call_with_error(engine: BedrockEngine, code: str, message: str, status: int, model_id: str = TITAN) -> TitanError:
+    """The TitanError one refused call ends in (Stubber: a second call would fail differently)."""
     with Stubber(engine.client()) as stub:
         stub.add_client_error("invoke_model", service_error_code=code, service_message=message, http_status_code=status)
         with pytest.raises(TitanError) as info:
-            TitanClient(engine=engine).text_image("a cat")
+            TitanClient(engine=engine, model_id=model_id).text_image("a cat")
     error = info.value
     assert SENTINEL_KEY not in str(error) and SENTINEL_SECRET not in str(error)
     assert not error.__class__.__module__.startswith("botocore")
@@ -69,6 +76,14 @@ CASES = [
      TitanCredentialsError, "credentials"),
     ("ExpiredTokenException", "The security token included in the request is expired", 403,
      TitanCredentialsError, "expired"),
+    ("AccessDeniedException", "Model access is denied due to IAM user or service role is not authorized to perform "
+     "the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe)", 403,
+     TitanAccessDeniedError, "Marketplace subscription"),
+    ("ValidationException", "Invocation of model ID amazon.titan-image-generator-v2:0 with on-demand throughput "
+     "isn't supported. Retry your request with the ID or ARN of an inference profile that contains this model.",
+     400, TitanModelUnavailableError, "inference profile"),
+    ("ValidationException", "The provided model identifier is invalid.", 400, TitanModelUnavailableError,
+     "does not know the model id"),
 ]  # fmt: skip
 
 
@@ -78,6 +93,36 @@ def test_client_errors_are_translated(engine, code, message, status, kind, advic
     assert isinstance(error, kind)
     assert advice in str(error)
     assert error.code == code
+
+
+def test_errors_that_retrying_cannot_fix_are_not_retried(credentials) -> None:
+    patient = BedrockEngine(region="us-west-2", max_attempts=4)
+    error = call_with_error(patient, "AccessDeniedException", "You don't have access to the model.", 403)
+    assert isinstance(error, TitanAccessDeniedError)  # one stubbed answer: a retry would have been a StubResponseError
+
+
+class OneClientEngine(BedrockEngine):
+    """Every attempt on the one stubbed client (the engine picks a shorter-timeout client as time runs out)."""
+
+    def client(self, region: str | None = None, timeout: float | None = None) -> Any:
+        return super().client(region)
+
+
+def test_throttling_is_retried_by_the_engine_itself(credentials, photo) -> None:
+    from titan.images import encode_png_b64
+
+    patient = OneClientEngine(region="us-west-2", max_attempts=3)
+    assert patient.client().meta.config.retries["total_max_attempts"] == 1  # botocore's own retries are off
+    payload = json.dumps({"images": [encode_png_b64(photo)], "error": None}).encode()
+    with Stubber(patient.client()) as stub:
+        for _ in range(2):
+            stub.add_client_error("invoke_model", service_error_code="ThrottlingException", http_status_code=429)
+        stub.add_response(
+            "invoke_model", {"body": StreamingBody(io.BytesIO(payload), len(payload)), "contentType": "x"}
+        )
+        result = TitanClient(engine=patient, model_id=TITAN).text_image("a cat")
+        stub.assert_no_pending_responses()
+    assert result.images[0].size == (512, 512)
 
 
 def test_retired_model_suggests_a_replacement(engine) -> None:
@@ -135,7 +180,7 @@ def test_success_is_decoded(engine, photo) -> None:
             {"modelId": "amazon.titan-image-generator-v2:0", "body": json.dumps({"taskType": "TEXT_IMAGE",
              "textToImageParams": {"text": "a cat"}}), "contentType": "application/json", "accept": "application/json"},
         )  # fmt: skip
-        result = TitanClient(engine=engine).text_image("a cat")
+        result = TitanClient(engine=engine, model_id=TITAN).text_image("a cat")
     assert result.images[0].size == (512, 512) and result.engine == "bedrock"
 
 
@@ -146,7 +191,7 @@ def test_output_filtered_with_no_images(engine) -> None:
             "invoke_model", {"body": StreamingBody(io.BytesIO(payload), len(payload)), "contentType": "x"}
         )
         with pytest.raises(TitanContentFilteredError) as info:
-            TitanClient(engine=engine).text_image("a cat")
+            TitanClient(engine=engine, model_id=TITAN).text_image("a cat")
     assert info.value.stage == "output"
 
 

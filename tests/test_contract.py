@@ -8,9 +8,10 @@ import io
 import pytest
 from PIL import Image
 
-from titan import TitanClient
-from titan.models import MODELS, Task
-from titan.tasks import validate_body
+from titan import FunctionEngine, TitanClient, request_types
+from titan.models import MODELS
+
+from .plans import assert_calls_read_back, received
 
 CONFIG = {"number_of_images": 2, "quality": "premium", "width": 1024, "height": 1024, "cfg_scale": 10.0, "seed": 42}
 TITAN_CONFIG = {"numberOfImages": 2, "quality": "premium", "width": 1024, "height": 1024, "cfgScale": 10.0, "seed": 42}
@@ -68,18 +69,28 @@ def test_mask_is_sent_unchanged(client: TitanClient, photo, square_mask) -> None
 
 
 def test_outpaint_body(client: TitanClient, photo, square_mask) -> None:
-    body = client.outpaint(photo, text="a beach", mask_image=square_mask, mode="PRECISE", width=512, height=512).body
+    body = client.outpaint(photo, text="a beach", mask_image=square_mask, mode="PRECISE").body
     assert body["taskType"] == "OUTPAINTING"
     assert set(body["outPaintingParams"]) == {"image", "text", "maskImage", "outPaintingMode"}
     assert body["outPaintingParams"]["outPaintingMode"] == "PRECISE"
-    assert body["imageGenerationConfig"] == {"width": 512, "height": 512}
+    assert "imageGenerationConfig" not in body  # no size: the output is the canvas's
+
+
+def test_outpaint_paddings_are_sent_as_titan_s_canvas_and_mask(client: TitanClient, photo) -> None:
+    params = client.outpaint(photo, text="a beach", left=64, bottom=32).body["outPaintingParams"]
+    assert set(params) == {"image", "text", "maskImage"}  # Titan has no paddings: the canvas carries them
+    canvas, mask = decode(params["image"]), decode(params["maskImage"]).convert("L")
+    assert canvas.size == mask.size == (576, 544)
+    assert canvas.convert("RGB").getpixel((64 + 256, 256)) == photo.getpixel((256, 256))
+    assert mask.getpixel((64, 0)) == 0 and mask.getpixel((0, 0)) == 255 and mask.getpixel((100, 520)) == 255
 
 
 def test_nova_edit_tasks_never_send_size(nova: TitanClient) -> None:
+    """Edit tasks take no width/height (behaviour change: they used to be checked against the input)."""
     image = Image.new("RGB", (640, 640), "white")
     mask = Image.new("L", (640, 640), 255)
     mask.paste(0, (0, 0, 320, 320))
-    body = nova.inpaint(image, mask_image=mask, width=640, height=640, seed=3).body
+    body = nova.inpaint(image, mask_image=mask, seed=3).body
     assert body["imageGenerationConfig"] == {"seed": 3}
 
 
@@ -135,30 +146,45 @@ def test_rgba_and_16bit_inputs_become_rgb(client: TitanClient) -> None:
         assert decode(client.remove_background(image).body["backgroundRemovalParams"]["image"]).mode == "RGB"
 
 
-def sample_calls(photo: Image.Image, mask: Image.Image) -> dict[Task, tuple]:
+def sample_requests(photo: Image.Image, mask: Image.Image) -> dict[str, dict]:
+    """One request's settings per task (every task of every family), with the fields it round-trips."""
     return {
-        Task.TEXT_IMAGE: ("text_image", ("a cat",), {"seed": 1}),
-        Task.INPAINTING: ("inpaint", (photo,), {"mask_image": mask, "text": "an apple"}),
-        Task.OUTPAINTING: ("outpaint", (photo,), {"mask_image": mask, "text": "a beach", "mode": "DEFAULT"}),
-        Task.IMAGE_VARIATION: ("variation", ([photo],), {"number_of_images": 2}),
-        Task.COLOR_GUIDED_GENERATION: ("color_guided", ("a vase", ["#112233"]), {}),
-        Task.BACKGROUND_REMOVAL: ("remove_background", (photo,), {}),
+        "TEXT_IMAGE": {"text": "a cat", "negative_text": "blur", "seed": 1, "number_of_images": 2},
+        "INPAINTING": {"image": photo, "mask_image": mask, "text": "an apple", "seed": 4},
+        "OUTPAINTING": {"image": photo, "text": "a beach", "left": 64, "top": 32},
+        "IMAGE_VARIATION": {"images": [photo], "text": "autumn", "number_of_images": 2, "similarity_strength": 0.5},
+        "COLOR_GUIDED_GENERATION": {"text": "a vase", "colors": ["#112233", "#FFAA00"]},
+        "BACKGROUND_REMOVAL": {"image": photo},
+        "SEARCH_RECOLOR": {"image": photo, "select_prompt": "the square", "text": "emerald green", "seed": 3},
+        "STYLE_GUIDE": {"text": "a fox", "image": photo, "fidelity": 0.4, "width": 1344, "height": 768},
+        "STYLE_TRANSFER": {"image": photo, "style_image": photo, "style_strength": 0.5},
+        "UPSCALE": {"image": photo, "upscaler": "creative", "text": "sharp", "creativity": 0.3},
     }
 
 
 @pytest.mark.parametrize("model_id", list(MODELS))
-def test_every_supported_task_builds_a_body_its_model_accepts(mock_engine, model_id: str) -> None:
-    """Per model and task: the body has the task's params key and passes validate_body (the emulator's check)."""
+def test_every_supported_task_builds_bodies_the_receiver_reads_back_as_sent(model_id: str) -> None:
+    """Per model and task: every call's body passes the emulator's check and reads back as the request
+    that was sent. Stability makes one image per call, each with its own seed."""
     photo = Image.new("RGB", (512, 512), "teal")
     mask = Image.new("L", (512, 512), 255)
     mask.paste(0, (128, 128, 384, 384))
-    client = TitanClient(engine=mock_engine, model_id=model_id)
-    for task, (method, args, kwargs) in sample_calls(photo, mask).items():
-        if not client.spec.supports(task):
+    client = TitanClient(engine=FunctionEngine(lambda model, body: {}), model_id=model_id)
+    stability = client.spec.family == "stability"
+    tasks = [kind for kind in request_types() if client.spec.supports(kind.task)]
+    assert {"TEXT_IMAGE", "INPAINTING", "OUTPAINTING", "IMAGE_VARIATION"} <= {kind.task for kind in tasks}
+    for request_type in tasks:
+        settings = sample_requests(photo, mask)[request_type.task]
+        if model_id == "amazon.titan-image-generator-v1":
+            settings.pop("similarity_strength", None)  # v1 refuses it (tested in test_validation)
+        plan = client.plan(request_type(**settings))
+        assert len(plan.calls) == (plan.request.image_count() if stability else 1)
+        if stability and request_type.task == "COLOR_GUIDED_GENERATION":
+            assert {received(call).task for call in plan.calls} == {"STYLE_GUIDE"}  # test_stability checks it
             continue
-        body = getattr(client, method)(*args, **kwargs).body
-        assert body["taskType"] == task.value and task.params_key in body
-        assert validate_body(client.spec, body) is task
+        assert_calls_read_back(plan.request, plan.calls)
+        if not stability:
+            assert plan.calls[0].body["taskType"] == request_type.mappings["titan"].task_type
 
 
 def test_partial_results_are_reported(photo) -> None:
@@ -167,6 +193,8 @@ def test_partial_results_are_reported(photo) -> None:
 
     one = encode_png_b64(Image.new("RGB", (64, 64)))
     engine = FunctionEngine(lambda model, body: {"images": [one], "error": "1 image blocked by content filters"})
-    result = TitanClient(engine=engine).text_image("a cat", number_of_images=2)
+    result = TitanClient(engine=engine, model_id="amazon.titan-image-generator-v2:0").text_image(
+        "a cat", number_of_images=2
+    )
     assert result.partial and len(result.images) == 1
     assert "1 of 2 images were withheld" in result.error

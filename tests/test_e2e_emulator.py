@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 
 import pytest
 from PIL import Image
@@ -20,27 +22,36 @@ from titan import (
     TitanTimeoutError,
     TitanValidationError,
 )
-from titan.emulator import Emulator, start_emulator, wait_until_healthy
+from titan.emulator import Emulator, PlaceholderEngine, start_emulator, wait_until_healthy
 
 pytestmark = pytest.mark.timeout(120)
 
+TITAN = "amazon.titan-image-generator-v2:0"
+CORE = "stability.stable-image-core-v1:1"
+
 
 @pytest.fixture(scope="module")
-def emulator() -> Emulator:
+def emulator() -> Iterator[Emulator]:
     server = start_emulator(quiet=True)
     yield server
     server.stop()
 
 
 @pytest.fixture
-def bedrock(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> TitanClient:
-    """A Bedrock client pointed at the emulator only through the standard AWS variable."""
+def aws(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """Bedrock clients reach the emulator only through the standard AWS variable; no faults, no requests yet."""
     emulator.clear_faults()
     emulator.clear_requests()
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    return TitanClient(engine="bedrock", region="us-east-1", max_attempts=1)
+    return emulator
+
+
+@pytest.fixture
+def bedrock(aws: Emulator) -> TitanClient:
+    """Titan v2 on the Bedrock engine, one attempt per call."""
+    return TitanClient(engine="bedrock", model_id=TITAN, region="us-east-1", max_attempts=1)
 
 
 @pytest.fixture(scope="module")
@@ -120,10 +131,38 @@ def test_faults_become_plain_messages(bedrock: TitanClient, emulator: Emulator, 
         bedrock.text_image("a cat", width=512, height=512)
 
 
-def test_throttling_is_retried_by_boto3(emulator: Emulator, bedrock: TitanClient) -> None:
-    patient = TitanClient(engine="bedrock", region="us-east-1", max_attempts=3)
+def test_throttling_is_retried_by_the_engine_itself(emulator: Emulator, aws: Emulator) -> None:
+    """botocore's own retries are off (one attempt); the engine retries throttling within its deadline."""
+    patient = TitanClient(engine="bedrock", model_id=TITAN, region="us-east-1", max_attempts=3)
     emulator.set_faults({"kind": "throttle", "times": 2})
-    assert patient.text_image("a cat", width=512, height=512).images
+    result = patient.text_image("a cat", width=512, height=512)
+    assert result.images and emulator.requests == [result.body] * 3
+
+
+@pytest.mark.parametrize(
+    ("fault", "error", "words", "model_id"),
+    [
+        ("slow", TitanTimeoutError, "did not answer within 2 s (tries included)", CORE),
+        ("throttle", TitanThrottledError, "Wait a minute", TITAN),
+        ("throttle", TitanThrottledError, "Wait a minute", CORE),
+    ],
+)
+def test_the_request_timeout_bounds_a_request_retries_included(aws: Emulator, fault, error, words, model_id) -> None:
+    """A Bedrock that hangs or keeps throttling ends in a plain error once `request_timeout` is spent,
+    however many attempts were allowed (Stability: each of the parallel calls keeps the deadline)."""
+    request_timeout = 2.0
+    client = TitanClient(
+        engine="bedrock", model_id=model_id, region="us-west-2", request_timeout=request_timeout, max_attempts=50
+    )
+    aws.set_faults({"kind": fault, "times": None, "seconds": 60})  # every attempt; `seconds` applies to slow
+    started = time.monotonic()
+    with pytest.raises(error) as info:
+        client.text_image("a cat", number_of_images=2, width=512 if model_id == TITAN else 1024, height=512)
+    elapsed = time.monotonic() - started
+    assert elapsed < request_timeout + 5  # generous: the deadline is the bound, not botocore's 300 s read timeout
+    assert words in str(info.value)
+    if fault == "throttle":
+        assert len(aws.requests) > (1 if model_id == TITAN else 2)  # retried, by the engine itself
 
 
 def test_partial_results_keep_what_was_returned(bedrock: TitanClient, emulator: Emulator) -> None:
@@ -141,7 +180,7 @@ def test_output_fully_filtered(bedrock: TitanClient, emulator: Emulator) -> None
 
 
 def test_slow_answers_time_out(emulator: Emulator, bedrock: TitanClient) -> None:
-    impatient = TitanClient(engine="bedrock", region="us-east-1", max_attempts=1, read_timeout=0.5)
+    impatient = TitanClient(engine="bedrock", model_id=TITAN, region="us-east-1", max_attempts=1, read_timeout=0.5)
     emulator.set_faults({"kind": "slow", "seconds": 2})
     with pytest.raises(TitanTimeoutError):
         impatient.text_image("a cat", width=512, height=512)
@@ -161,7 +200,8 @@ def test_cli_emulator_serves_boto3(tmp_path) -> None:
                "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "us-west-2"}  # fmt: skip
         code = (
             "from titan import TitanClient\n"
-            "print(TitanClient(engine='bedrock').text_image('a cat', width=512, height=512).images[0].size)"
+            f"client = TitanClient(engine='bedrock', model_id={TITAN!r})\n"
+            "print(client.text_image('a cat', width=512, height=512).images[0].size)"
         )
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
         assert out.stdout.strip() == "(512, 512)", out.stderr
@@ -176,9 +216,7 @@ def test_cli_emulator_serves_boto3(tmp_path) -> None:
 @pytest.fixture
 def stability(emulator: Emulator, bedrock: TitanClient) -> TitanClient:
     """An account with only Stability access, in us-west-2 where every Stability task runs."""
-    return TitanClient(
-        engine="bedrock", model_id="stability.stable-image-core-v1:1", region="us-west-2", max_attempts=1
-    )
+    return TitanClient(engine="bedrock", model_id=CORE, region="us-west-2", max_attempts=1)
 
 
 def test_stability_serves_every_task_it_can(stability: TitanClient, emulator: Emulator, picture, mask) -> None:
@@ -191,19 +229,22 @@ def test_stability_serves_every_task_it_can(stability: TitanClient, emulator: Em
         "inpaint": lambda: stability.inpaint(picture, mask_image=mask, text="a red rose"),
         "remove_object": lambda: stability.inpaint(picture, mask_image=mask),
         "outpaint": lambda: stability.outpaint(canvas, text="a wide beach", mask_image=keep),
+        "outpaint_paddings": lambda: stability.outpaint(picture, text="a wide beach", left=64, right=64),
         "variation": lambda: stability.variation(picture, text="autumn", similarity_strength=0.8),
         "remove_background": lambda: stability.remove_background(picture),
     }
+    sizes = {}
     for name, run in runs.items():
         emulator.clear_requests()
         result = run()
         assert result.images, name
+        sizes[name] = result.images[0].size
         assert all("stability." in call.model_id for call in result.calls), name
         # exactly what was sent (several images go out in parallel, so in any order)
         assert sorted(map(json.dumps, (call.body for call in result.calls))) == sorted(
             map(json.dumps, emulator.requests)
         )
-    assert [image.size for image in runs["outpaint"]().images] == [(640, 512)]
+    assert sizes["outpaint"] == sizes["outpaint_paddings"] == (640, 512)
 
 
 def test_stability_masks_are_inverted_for_the_service(stability: TitanClient, emulator: Emulator, picture, mask):
@@ -216,8 +257,35 @@ def test_stability_masks_are_inverted_for_the_service(stability: TitanClient, em
     assert sent.getpixel((255, 255)) == 255 and sent.getpixel((5, 5)) == 0  # Stability: white = change
 
 
-def test_stability_refuses_color_guided_before_any_call(stability: TitanClient, emulator: Emulator) -> None:
-    emulator.clear_requests()
-    with pytest.raises(TitanValidationError, match="task"):
-        stability.color_guided("a vase", ["#FF0000"])
-    assert emulator.requests == []
+@pytest.fixture(scope="module")
+def placeholder_emulator() -> Iterator[Emulator]:
+    """Placeholder answers: every Stability service, whatever the offline engine can do."""
+    server = start_emulator(engine=PlaceholderEngine(), quiet=True)
+    yield server
+    server.stop()
+
+
+def test_the_new_stability_services_end_to_end(placeholder_emulator: Emulator, aws: Emulator, picture) -> None:
+    """Search and recolor, style guide, style transfer, the upscalers and colour guided (on Style
+    Guide) through boto3: the emulator receives exactly the bodies sent and answers each."""
+    client = TitanClient(
+        engine="bedrock", model_id=CORE, region="us-east-1", endpoint_url=placeholder_emulator.url, max_attempts=1
+    )
+    style = Image.new("RGB", (256, 256), (200, 160, 40))
+    runs = {
+        "search_recolor": lambda: client.search_recolor(picture, "the square", "emerald green", number_of_images=2),
+        "style_guide": lambda: client.style_guide("a fox", style, width=1344, height=768, seed=3),
+        "style_transfer": lambda: client.style_transfer(picture, style, style_strength=0.5),
+        "fast": lambda: client.upscale(picture),
+        "conservative": lambda: client.upscale(picture, "conservative", "crisp detail"),
+        "creative": lambda: client.upscale(picture, "creative", "crisp detail", creativity=0.2),
+        "color_guided": lambda: client.color_guided("a vase", ["#FF5500", "#0055FF"], number_of_images=2),
+    }
+    for name, run in runs.items():
+        placeholder_emulator.clear_requests()
+        result = run()
+        assert len(result.images) == result.requested and not result.partial, name
+        assert sorted(map(json.dumps, (call.body for call in result.calls))) == sorted(
+            map(json.dumps, placeholder_emulator.requests)
+        ), name
+    assert aws.requests == []  # the other emulator saw nothing

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 
-from titan import TitanClient
-from titan.models import MODELS, NOVA_CANVAS, TITAN_V2, Task
+import pytest
+
+from titan import FunctionEngine, TitanClient
+from titan.models import MODELS, NOVA_CANVAS, STABLE_IMAGE_CORE, TITAN_V2
 from titan.prompting import PROMPT_TIPS, prompt_warnings
-from titan.requests import boto3_snippet, display_body, estimate_cost
+from titan.requests import boto3_snippet, calls_snippet, display_body, shown_calls
+
+from .plans import price
 
 
 def test_display_body_shortens_every_image(client: TitanClient, photo, square_mask) -> None:
@@ -29,7 +34,7 @@ def test_snippet_is_valid_python_reading_image_files(client: TitanClient, photo)
     body = client.variation([photo, photo], text="autumn", seed=3).body
     snippet = boto3_snippet("amazon.titan-image-generator-v2:0", body, "us-east-1")
     ast.parse(snippet)
-    assert "b64('image_1.png')" in snippet and "invoke_model(modelId='amazon.titan-image-generator-v2:0'" in snippet
+    assert "b64('images_1.png')" in snippet and "invoke_model(modelId='amazon.titan-image-generator-v2:0'" in snippet
     assert "iVBOR" not in snippet  # no inline base64
 
 
@@ -38,13 +43,12 @@ def test_snippet_has_no_credentials(client: TitanClient) -> None:
     assert "aws_access_key_id" not in snippet and "secret" not in snippet.lower()
 
 
-def test_prices_from_the_table() -> None:
-    assert (
-        estimate_cost(TITAN_V2, Task.TEXT_IMAGE, number_of_images=1, quality="standard", width=512, height=512) == 0.008
-    )
-    assert estimate_cost(TITAN_V2, Task.TEXT_IMAGE, number_of_images=3, quality="premium") == 0.036
-    assert estimate_cost(NOVA_CANVAS, Task.TEXT_IMAGE, quality="premium", width=2048, height=1024) == 0.08
-    assert estimate_cost(TITAN_V2, Task.BACKGROUND_REMOVAL, number_of_images=5) == 0.01
+def test_prices_from_the_table(photo) -> None:
+    titan = TITAN_V2.model_id
+    assert price(titan, "text_image", "a cat", quality="standard", width=512, height=512).total == 0.008
+    assert price(titan, "text_image", "a cat", number_of_images=3, quality="premium").total == 0.036
+    assert price(NOVA_CANVAS.model_id, "text_image", "a cat", quality="premium", width=2048, height=1024).total == 0.08
+    assert price(titan, "remove_background", photo).total == 0.008  # one image, priced at its 512² size
 
 
 def test_every_model_has_prices_and_lifecycle() -> None:
@@ -60,13 +64,32 @@ def test_prompt_advice() -> None:
     assert "English" in prompt_warnings("海辺の静かな夕暮れの風景")[0]
 
 
-def test_body_cost_prices_by_the_serving_service(client: TitanClient, photo, square_mask) -> None:
-    from titan.models import get_model
-    from titan.requests import body_cost
+def test_prices_follow_the_serving_service(photo, square_mask) -> None:
+    titan, core = TITAN_V2.model_id, STABLE_IMAGE_CORE.model_id
+    assert price(titan, "inpaint", photo, mask_image=square_mask, text="an apple", number_of_images=2).total == 0.016
+    assert price(core, "text_image", "a", number_of_images=2).total == 0.08
+    assert price(core, "text_image", "a", condition_image=photo).total == 0.07  # served by Control Sketch
+    assert price(core, "inpaint", photo, mask_image=square_mask, text="an apple", number_of_images=3).total == 0.21
 
-    inpaint = client.inpaint(photo, mask_image=square_mask, text="an apple", number_of_images=2).body
-    assert body_cost(TITAN_V2, Task.INPAINTING, inpaint) == 0.016  # 512×512 input: the small tier, twice
-    core = get_model("stability.stable-image-core-v1:1")
-    conditioned = {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "a", "conditionImage": "x"}}
-    assert body_cost(core, Task.TEXT_IMAGE, {"taskType": "TEXT_IMAGE", "textToImageParams": {"text": "a"}}) == 0.04
-    assert body_cost(core, Task.TEXT_IMAGE, conditioned) == 0.07  # served by control-sketch
+
+@pytest.fixture
+def core() -> TitanClient:
+    return TitanClient(engine=FunctionEngine(lambda model, body: {}), model_id=STABLE_IMAGE_CORE.model_id)
+
+
+def test_shown_calls_shorten_images_and_name_the_region_when_it_is_set(core: TitanClient, photo) -> None:
+    calls = core.calls(core.request("remove_background", photo))
+    [shown] = shown_calls(calls)
+    assert shown["modelId"] == "us.stability.stable-image-remove-background-v1:0" and "region" not in shown
+    assert shown["body"]["image"].endswith("base64 chars)")
+    moved = [dataclasses.replace(calls[0], region="us-east-2")]
+    assert shown_calls(moved)[0]["region"] == "us-east-2"
+
+
+def test_snippet_of_several_calls_says_how_they_differ(core: TitanClient) -> None:
+    calls = core.calls(core.request("text_image", "a fox", number_of_images=3, seed=7))
+    snippet = calls_snippet(calls, None)
+    ast.parse(snippet)
+    assert snippet.startswith("# This run made 3 invoke_model calls to stability.stable-image-core-v1:1")
+    assert '# They differ only in body["seed"]: 7, 8, 9.' in snippet
+    assert "region_name='us-west-2'" in snippet  # without a Bedrock region: where the model runs

@@ -45,7 +45,7 @@ def app_on_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pyt
     caplog.set_level(logging.DEBUG)
     settings = AppSettings.from_args(
         ["--engine", "bedrock", "--region", "us-west-2", "--port", str(free_port()),
-         "--history-dir", str(tmp_path / "history"), "--spend-file", str(tmp_path / "spend.json")]
+         "--history-dir", str(tmp_path / "history"), "--spend", str(tmp_path / "spend.json")]
     )  # fmt: skip
     demo = build_app(settings)
     _, url, _ = demo.launch(**(launch_options(settings) | {"prevent_thread_lock": True, "quiet": True}))
@@ -58,17 +58,19 @@ def app_on_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pyt
 
 def test_no_credential_anywhere(app_on_emulator, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     client, emulator, emulator_log = app_on_emulator
-    outputs = client.predict(prompt="a red bicycle", size="512x512", seed=3, lock_seed=True, api_name="/text_image")
-    assert_clean(json.dumps(outputs, default=str), "the text_image outputs (request panel, snippet, status)")
+    images, run = client.predict(text="a red bicycle", seed=3, number_of_images=2, api_name="/text_image")
+    assert len(images) == 2 and len(run["calls"]) == 2  # the calls as the request panel shows them
+    assert_clean(json.dumps([images, run], default=str), "the text_image outputs (run, calls, notes)")
 
     emulator.set_faults({"kind": "access_denied"})
     with pytest.raises(AppError) as info:
-        client.predict(prompt="a red bicycle", size="512x512", api_name="/text_image")
+        client.predict(text="a red bicycle", api_name="/text_image")
     assert "Model access" in str(info.value)
     assert_clean(str(info.value), "the error message")
 
     assert_clean(caplog.text, "the app's logs")
     assert_clean(emulator_log.getvalue(), "the emulator's log")
-    for path in (tmp_path / "history").rglob("*"):
-        if path.is_file():
-            assert_clean(path.read_bytes().decode("latin-1"), f"history file {path.name}")
+    stored = [path for path in (tmp_path / "history").rglob("*") if path.is_file()]
+    assert any(path.name == "run.json" for path in stored)
+    for path in stored:
+        assert_clean(path.read_bytes().decode("latin-1"), f"history file {path.name}")

@@ -177,9 +177,20 @@ def test_mask_black_and_white_only(client: TitanClient, photo, square_mask) -> N
     assert "coloured" in str(refused(client.inpaint, photo, mask_image=coloured))
 
 
-def test_edit_size_must_be_input_size(client: TitanClient, photo, square_mask) -> None:
-    client.inpaint(photo, mask_image=square_mask, width=512, height=512)
-    assert "512×512" in refused(client.inpaint, photo, mask_image=square_mask, width=1024, height=1024).allowed
+def test_edit_tasks_take_no_size_their_output_is_the_input_size(client: TitanClient, photo, square_mask) -> None:
+    """Changed with the typed requests: inpaint/outpaint refuse width/height instead of checking them."""
+    for call in (client.inpaint, client.outpaint):
+        error = refused(call, photo, mask_image=square_mask, text="sea", width=512, height=512)
+        assert error.field == "height, width" and "not a setting" in str(error)
+    result = client.inpaint(photo, mask_image=square_mask, seed=1)
+    assert result.body["imageGenerationConfig"] == {"seed": 1} and result.price.per_image == 0.008  # 512² tier
+
+
+def test_outpaint_paddings(client: TitanClient, photo, square_mask) -> None:
+    assert "not both" in str(refused(client.outpaint, photo, text="sea", left=64, mask_image=square_mask))
+    assert refused(client.outpaint, photo, text="sea", left=-1).field == "left"
+    error = refused(client.outpaint, photo, text="sea", left=1000)  # 1512 px wide: over Titan's 1408
+    assert error.field == "image" and "1512×512" in str(error)
 
 
 def test_outpaint_needs_text_and_mode(client: TitanClient, photo, square_mask) -> None:
@@ -285,17 +296,20 @@ def test_large_but_sane_image_is_refused_by_pixels(client: TitanClient) -> None:
 
 def test_nova_refuses_translucent_inputs_sent_as_bodies() -> None:
     """The client flattens alpha itself; a hand-made body (e.g. to the emulator) is still checked."""
+    from titan.families import family_named
     from titan.images import encode_png_b64
     from titan.models import NOVA_CANVAS, TITAN_V2
-    from titan.tasks import validate_body
+
+    def check(spec, body) -> None:
+        family_named("titan").decode(spec.model_id, body).validate(spec)
 
     translucent = encode_png_b64(Image.new("RGBA", (512, 512), (255, 0, 0, 128)))
     body = {"taskType": "BACKGROUND_REMOVAL", "backgroundRemovalParams": {"image": translucent}}
     with pytest.raises(TitanValidationError, match="opaque image"):
-        validate_body(NOVA_CANVAS, body)
-    validate_body(TITAN_V2, body)
+        check(NOVA_CANVAS, body)
+    check(TITAN_V2, body)
     palette = Image.new("P", (512, 512))
     palette.info["transparency"] = 0
     body["backgroundRemovalParams"]["image"] = encode_png_b64(palette)
     with pytest.raises(TitanValidationError, match="opaque image"):
-        validate_body(NOVA_CANVAS, body)
+        check(NOVA_CANVAS, body)

@@ -130,7 +130,12 @@ _PROFILE_GEOS = {"us": "us", "eu": "eu", "ap": "apac"}
 
 
 def geography(region: str) -> str:
-    """ "us-east-1" -> "us": calls may be routed between regions of one geography, never across."""
+    """ "us-east-1" -> "us": calls may be routed between regions of one geography, never across.
+
+    GovCloud ("us-gov-west-1") is a partition of its own: its credentials do not work in "us".
+    """
+    if region.startswith("us-gov-"):
+        return "us-gov"
     return _PROFILE_GEOS.get(region.split("-", 1)[0], region.split("-", 1)[0])
 
 

@@ -197,7 +197,10 @@ class Native:
         return {**body, "output_format": OUTPUT_FORMAT}
 
     def native_name(self, field_name: str) -> str:
-        """The native key that carries a request field, for messages about a received body."""
+        """The native key that carries a request field, for messages about a received body
+        ("left / right / top / bottom" becomes "left / right / up / down")."""
+        if " / " in field_name:
+            return " / ".join(self.native_name(part) for part in field_name.split(" / "))
         for key, filler in self.keys.items():
             if field_name in filler.fields or field_name.split("[", 1)[0] in filler.fields:
                 return key

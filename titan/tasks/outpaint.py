@@ -73,6 +73,11 @@ class OutpaintRequest(GenerationSettings, Request):
                     hint="clear the mask (the paddings make it) or set the paddings to 0",
                 )  # fmt: skip
             check_side_limits("image", self.output_size(), spec)
+        elif self.mask_image is None and self.mask_prompt is None:
+            raise TitanValidationError(
+                "left / right / top / bottom", "all 0", "at least one side above 0 px, or a mask of what to keep",
+                problem="nothing to outpaint", hint="set how far to extend a side",
+            )  # fmt: skip
         else:
             check_one_mask(self)
             if self.mask_image is not None and self.mask_image.size != self.image.size:

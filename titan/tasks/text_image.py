@@ -33,6 +33,9 @@ class TextImageRequest(OutputSize, GenerationSettings, Request):
     style: str | None = field(STYLE)
 
     def output_size(self) -> tuple[int, int]:
+        """width × height when set (the guide is fitted to it), else the guide's size, else 1024²."""
+        if self.width and self.height:
+            return self.width, self.height
         return self.condition_image.size if self.condition_image is not None else (1024, 1024)
 
 
