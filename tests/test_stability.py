@@ -224,10 +224,10 @@ def test_style_guide_body(core: TitanClient, engine) -> None:
     )
     [(model_id, body)] = engine.calls
     assert model_id == SERVICES.format("style-guide")
-    assert body == {
+    assert decode(body["image"]).tobytes() == PHOTO.tobytes()  # the reference's pixels, however encoded
+    assert {key: value for key, value in body.items() if key != "image"} == {
         "prompt": "a fox",
         "negative_prompt": "blur",
-        "image": encode_png_b64(PHOTO),
         "aspect_ratio": "16:9",
         "fidelity": 0.3,
         "style_preset": "anime",
@@ -377,9 +377,11 @@ def test_every_seeded_service_makes_one_call_per_image_with_successive_seeds(cor
 
 
 def test_services_without_a_seed_are_sent_none(core: TitanClient, engine) -> None:
-    result = core.upscale(PHOTO, number_of_images=2, seed=4)  # Fast Upscale takes no seed
-    assert len(engine.calls) == 2 and all("seed" not in body for _, body in engine.calls)
+    result = core.upscale(PHOTO, seed=4)  # Fast Upscale takes no seed
+    assert len(engine.calls) == 1 and all("seed" not in body for _, body in engine.calls)
     assert any(note.startswith("Not sent to Stable Fast Upscale: Seed") for note in result.notes)
+    with pytest.raises(TitanValidationError, match="same image every time"):
+        core.upscale(PHOTO, number_of_images=2)  # each identical copy would be billed
     engine.calls.clear()
     core.remove_background(PHOTO)
     assert [set(body) for _, body in engine.calls] == [{"image", "output_format"}]

@@ -9,7 +9,7 @@ who does not read stack traces and says what to do next.
     ├── TitanAccessDeniedError      model access not enabled, or IAM lacks bedrock:InvokeModel
     ├── TitanModelUnavailableError  model retired, legacy-locked, or not offered in this region
     ├── TitanContentFilteredError   the prompt/image or the output was blocked; `.stage`, `.billed`
-    ├── TitanThrottledError         still throttled after boto3's retries
+    ├── TitanThrottledError         still throttled after the Bedrock engine's retries
     ├── TitanTimeoutError           the model or the connection took too long
     ├── TitanServiceError           the service failed (5xx, model not ready, malformed answer)
     ├── TitanEngineUnavailableError the chosen engine cannot do this (e.g. mask prompts offline)
@@ -101,7 +101,7 @@ class TitanContentFilteredError(TitanError):
 
 
 class TitanThrottledError(TitanError):
-    """Bedrock kept throttling after boto3's retries (requests per minute or quota)."""
+    """Bedrock kept throttling after the engine's retries within the request's deadline (rate or quota)."""
 
 
 class TitanTimeoutError(TitanError):

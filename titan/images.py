@@ -581,9 +581,10 @@ def fit_image(
 # --- request bodies -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BodyImage:
-    """An image ready for a request body."""
+    """An image ready for a request body. Two are equal when they carry the same picture (the same
+    pixels), however each was encoded: a body read back equals the request that was sent."""
 
     b64: str
     """Base64 PNG or JPEG, exactly what goes into the body."""
@@ -607,6 +608,19 @@ class BodyImage:
 
     def transparent(self) -> bool:
         return has_transparency(peek_b64(self.b64))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BodyImage):
+            return NotImplemented
+        if self.b64 == other.b64:
+            return True
+        if self.size != other.size:
+            return False
+        mine, theirs = self.open(), other.open()
+        return mine.mode == theirs.mode and mine.tobytes() == theirs.tobytes()
+
+    def __hash__(self) -> int:
+        return hash(self.size)
 
 
 def body_image(

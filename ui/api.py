@@ -75,6 +75,7 @@ def task_endpoint(shared: Shared, request_type: type[Request]) -> Any:
             "notes": [*delivered.notices, *result.notes],
             "warnings": delivered.warnings,
             "calls": delivered.calls,
+            "snippet": delivered.snippet,
         }
         person = person_of(request)
         return [_file(shared.guard.publish(path, person)) for path in delivered.paths], run

@@ -13,6 +13,7 @@ is imported the first time one of its models is used, so a new family is one fil
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -137,4 +138,6 @@ def spec_for_model_id(model_id: str) -> ModelSpec:
     if strip_profile(model_id) in MODELS:
         return get_model(model_id)
     family = family_of_model_id(model_id).name
-    return next(spec for spec in MODELS.values() if spec.family == family)
+    first = next(spec for spec in MODELS.values() if spec.family == family)
+    service = service_model(model_id)
+    return dataclasses.replace(first, name=service.name) if service is not None else first

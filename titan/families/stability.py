@@ -249,7 +249,7 @@ class StabilityFamily:
             return [Call(model_id, dict(body), call_region) for _ in range(count)]
         if seed is None:  # no seed: each call draws its own and reports it back
             return [Call(model_id, dict(body), call_region) for _ in range(count)]
-        return [Call(model_id, {**body, "seed": (int(seed) + i) % (MAX_SEED + 1)}, call_region) for i in range(count)]
+        return [Call(model_id, {**body, "seed": next_seed(int(seed), i)}, call_region) for i in range(count)]
 
     def check(self, spec: ModelSpec, request: Request) -> None:
         mapping = _mapping(type(request))
@@ -372,6 +372,12 @@ class StabilityFamily:
             if mapping is not None and spec.supports(request_type.task):
                 ids += [native.service_for(spec).model_id for native in mapping.routes.values()]
         return tuple(dict.fromkeys(ids))
+
+
+def next_seed(seed: int, step: int) -> int:
+    """Image `step`'s seed: seed + step, wrapping past the largest seed to 1, never to 0 (Stability's "random")."""
+    value = seed + step
+    return value if value <= MAX_SEED else (value - 1) % MAX_SEED + 1
 
 
 def _route(service: ServiceModel, region: str | None) -> tuple[str, str | None]:

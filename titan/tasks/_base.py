@@ -122,7 +122,9 @@ class Request:
         prepared: dict[str, Any] = {}
         for name, option in self.options().items():
             value = getattr(self, name)
-            if value is None or (isinstance(value, str) and value == "" and not option.required):
+            unset_text = isinstance(value, str) and not value and option.kind in (Kind.TEXT, Kind.CHOICE)
+            unset_text = unset_text and not option.required
+            if value is None or unset_text:
                 prepared[name] = None
                 continue
             if name in spec.refused_options:

@@ -16,11 +16,11 @@ from ..fields import IMAGE, NEGATIVE_TEXT, STYLE, UPSCALE_CREATIVITY, UPSCALE_MO
 from ..models import ModelSpec
 from ._base import Request, Seeded
 
-#: Input limits per upscaler (AWS's Stability Image Services page): (min side, max side, max pixels).
-LIMITS: dict[str, tuple[int, int, int]] = {
+#: Input limits per upscaler (AWS's Stability Image Services page): (min side, max side or None, max pixels).
+LIMITS: dict[str, tuple[int, int | None, int]] = {
     "fast": (32, 1536, 1_048_576),
-    "conservative": (64, 9_437_184, 9_437_184),
-    "creative": (64, 1_048_576, 1_048_576),
+    "conservative": (64, None, 9_437_184),
+    "creative": (64, None, 1_048_576),
 }
 #: AWS says 0.1–0.5, Stability's own reference 0.2–0.5: the range both accept.
 CONSERVATIVE_CREATIVITY = (0.2, 0.5)
@@ -44,14 +44,24 @@ class UpscaleRequest(Seeded, Request):
     style: str | None = field(STYLE)
 
     def check(self, spec: ModelSpec) -> None:
-        low, high, most = LIMITS[self.upscaler or "fast"]
+        upscaler = self.upscaler or "fast"
+        low, high, most = LIMITS[upscaler]
         width, height = self.image.size
-        if not (low <= width <= high and low <= height <= high) or width * height > most:
+        sides = f"each side {low}–{high} px" if high else f"each side at least {low} px"
+        if min(width, height) < low or (high and max(width, height) > high) or width * height > most:
             raise TitanValidationError(
                 "image",
                 f"{width}×{height} px",
-                f"each side {low}–{high} px and at most {most:,} pixels for the {self.upscaler} upscaler",
+                f"{sides} and at most {most:,} pixels for the {upscaler} upscaler",
                 hint="resize it first, or pick another upscaler",
+            )
+        if upscaler == "fast" and (self.number_of_images or 1) > 1:
+            raise TitanValidationError(
+                "number_of_images",
+                self.number_of_images,
+                "1 for the fast upscaler",
+                problem="the fast upscaler gives the same image every time",
+                hint="ask for one image (each copy would be billed)",
             )
         if self.upscaler == "conservative" and self.creativity is not None:
             least, most_creative = CONSERVATIVE_CREATIVITY
