@@ -6,17 +6,21 @@ Offline, "style" is what classical processing can measure and move:
 
 - colour: Reinhard et al. (2001), "Color Transfer between Images": each Lab channel of
   the picture is shifted and scaled so its mean and standard deviation become the style
-  image's. A weight moves the statistics only part of the way;
-- texture: the style image's fine detail (its lightness minus a blurred copy), resized to
-  cover the picture and bent by a smooth seeded warp so it does not read as an overlay,
-  added to the picture's lightness;
+  image's (a weight moves them only part of the way; a spread changes at most 2.5×).
+  The transform is tuned on a sample so that, after the colours are brought into the
+  sRGB gamut, the statistics are still reached; out-of-gamut colours lose chroma, never
+  lightness, and lightness beyond black or white is rolled off, so light and shade keep
+  their order;
+- texture: the style image's fine detail (its lightness minus a blurred copy) at the
+  output's scale, re-laid as seeded overlapping patches (a simple image quilting) so the
+  style's grain and strokes show but not its shapes, added to the picture's lightness;
 - brush work: an edge-preserving smoothing (repeated bilateral filter) that flattens
   small detail the way paint does, and a small seeded warp of the layout.
 
 Style Transfer weights these by `style_strength` (everything), `change_strength`
-(texture and brush work) and `composition_fidelity` (how much of the layout and the
-lightness structure must survive). Style Guide renders the prompt's scene as TEXT_IMAGE
-does, then applies the reference's colour and texture by `fidelity`.
+(texture and brush work) and `composition_fidelity` (at 1 only the colours change).
+Style Guide renders the prompt's scene as TEXT_IMAGE does, then applies the reference's
+colour and texture by `fidelity`.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ TASK_GUIDE = "STYLE_GUIDE"
 STATS_SIDE = 256  # colour statistics are measured on copies at most this large
 MAX_STRETCH = 2.5  # at most this factor between a channel's spread before and after
 KNEE = 12.0  # Lab lightness units near black and white where lightness is rolled off, not clipped
-GAMUT_STEPS = 8  # rounds of tuning the Reinhard transform against clipping to the RGB gamut
+GAMUT_STEPS = 8  # rounds of tuning the Reinhard transform against the RGB gamut
 TEXTURE_SIGMA = 2.0  # px at 1024: the scale of "fine detail" taken from the style image
 TEXTURE_CAP = 0.35  # the added texture's contrast, at most, relative to the picture's lightness contrast
 PATCH_SIDE = 96  # px at 1024: the texture patches re-laid from the style image

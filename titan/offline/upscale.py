@@ -47,6 +47,7 @@ from titan.errors import TitanValidationError
 
 from ._common import colors_named_in, gradient_map, grain, luminance, palette_from_text
 
+TASK = "UPSCALE"  # rng_for(seed, TASK, mode, prompt) makes the generator
 MODES = ("fast", "conservative", "creative")
 FAST_FACTOR = 4
 FAST_SIDE_RANGE = (32, 1536)
