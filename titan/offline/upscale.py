@@ -17,10 +17,11 @@ Limits (what the checks enforce; Bedrock's ValidationException stays the final w
   (Stability's spec for upscale/fast, as quoted by the Comfy Router schema
   stability/upscale-fast). Output is exactly 4× each side: at most 4096×4096 worth of
   pixels (16,777,216), though a 2.5:1 input makes a long side of up to 6,144 px.
-- conservative: each side ≥ 64 px, 4,096–9,437,184 px in all (Stability's API reference
-  for upscale/conservative; its summary says "64×64 to 1 megapixel", the field spec
-  allows 9.4 MP: the field spec is followed here). creativity 0.2–0.5, default 0.35
-  (Stability API reference; Comfy and Omixa docs).
+- conservative: each side ≥ 64 px, 4,096–9,437,184 px in all. UNVERIFIED: the 9.4 MP
+  maximum is the field spec of Stability's API reference as remembered, not found again
+  in the sources at hand; Stability's summary of the older upscaler says "64×64 to
+  1 megapixel". The larger figure is used so the preview never refuses what Bedrock may
+  take. creativity 0.2–0.5, default 0.35 (Comfy and Omixa docs of Stability's API).
 - creative: each side ≥ 64 px, 4,096–1,048,576 px in all, output up to 4K (AWS
   "Stability AI Image Services" page: "64x64 to 1 megapixel … to 4K resolution").
   creativity 0.1–0.5, default 0.3 (stability-services.md, kalleeh pydantic model).
