@@ -14,8 +14,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
+from titan import TitanClient
 from titan.errors import TitanValidationError
+from titan.models import STABILITY_ASPECT_RATIOS, STABLE_IMAGE_CORE
 from titan.offline._common import COLOR_WORDS, THEME_WORDS, luminance, palette_from_text, rng_for
 from titan.offline.recolor import grow_region, recolor, select_region
 from titan.offline.style import PALETTE_SATURATION, style_guide, transfer_style
@@ -359,19 +362,19 @@ def test_an_unknown_mode_is_refused():
 
 @pytest.mark.parametrize("mode", ["conservative", "creative"])
 def test_conservative_and_creative_upscales_are_seeded(mode):
-    image = scene(64, 1000)  # thin: the 4,096 px long side keeps the result near 1 MP
+    image = scene(160, 400)  # as thin as allowed: the 4,096 px long side caps the result at 6.7 MP
 
     def run(seed: int) -> np.ndarray:
         return upscale(image, mode=mode, creativity=None, prompt="warm", rng=rng_for(seed, "UPSCALE", mode))
 
     first = run(1)
-    assert first.shape[:2] == upscaled_size(64, 1000, mode)[::-1] == (4096, 262)
+    assert first.shape[:2] == upscaled_size(160, 400, mode)[::-1] == (4096, 1638)
     assert np.array_equal(first, run(1))
     assert not np.array_equal(first, run(2))
 
 
 def test_creative_grades_toward_the_colours_the_prompt_names():
-    image = scene(64, 1000)
+    image = scene(160, 400)
 
     def mean_colour(prompt: str) -> np.ndarray:
         out = upscale(image, mode="creative", creativity=0.5, prompt=prompt, rng=np.random.default_rng(0))
@@ -380,5 +383,41 @@ def test_creative_grades_toward_the_colours_the_prompt_names():
     plain, red = mean_colour("a castle"), mean_colour("a crimson castle")
     assert red[0] - red[2] > plain[0] - plain[2] + 0.05
     sharp = upscale(image, mode="creative", creativity=0.5, prompt="a castle", rng=np.random.default_rng(0))
-    lanczos = cv2.resize(image, (262, 4096), interpolation=cv2.INTER_LANCZOS4)
+    lanczos = cv2.resize(image, (1638, 4096), interpolation=cv2.INTER_LANCZOS4)
     assert laplacian_variance(sharp) > laplacian_variance(lanczos)
+
+
+# --- the services answer through the offline engine ------------------------------------
+
+
+def _picture(width: int, height: int) -> Image.Image:
+    return Image.fromarray((scene(width, height) * 255).astype(np.uint8))
+
+
+SERVICE_CALLS = {
+    "search_recolor": ({"select_prompt": "the red box", "text": "a green box"}, (256, 192)),
+    "style_guide": ({"text": "a castle", "image": "style", "aspect_ratio": "16:9"}, (1344, 768)),
+    "style_transfer": ({"style_image": "style"}, (256, 192)),
+    "upscale": ({"upscaler": "conservative", "text": "a red box"}, upscaled_size(256, 192, "conservative")),
+}
+
+
+@pytest.mark.parametrize("task", sorted(SERVICE_CALLS))
+def test_every_stability_service_answers_offline_with_its_size_and_seeds(task):
+    settings_, size = SERVICE_CALLS[task]
+    client = TitanClient(engine="offline", model_id=STABLE_IMAGE_CORE.model_id)
+    photo, style = _picture(256, 192), _picture(200, 200)
+    inputs = {"image": photo} | {name: style if value == "style" else value for name, value in settings_.items()}
+    if "aspect_ratio" in inputs:
+        ratio = inputs.pop("aspect_ratio")
+        inputs["width"], inputs["height"] = STABILITY_ASPECT_RATIOS[ratio]
+    result = getattr(client, task)(seed=7, number_of_images=2, **inputs)
+    assert [image.size for image in result.images] == [size, size]
+    assert result.image_seeds == [7, 8]
+    assert not np.array_equal(np.asarray(result.images[0]), np.asarray(result.images[1]))
+
+
+def test_the_fast_upscale_offline_is_four_times_larger_and_says_no_seed():
+    client = TitanClient(engine="offline", model_id=STABLE_IMAGE_CORE.model_id)
+    result = client.upscale(_picture(100, 80))
+    assert result.images[0].size == (400, 320) and result.image_seeds == [None]

@@ -427,7 +427,8 @@ def _collect(call: Call, answer: dict[str, Any], images: list, seeds: list, reas
             reasons.append(str(reason))
             continue
         images.append(image)
-        seeds.append(returned[index] if index < len(returned) else call.body.get("seed"))
+        seed = returned[index] if index < len(returned) else call.body.get("seed")
+        seeds.append(seed or None)  # 0: no seed was used (the fast upscaler)
 
 
 def filtered_answer(answer: dict[str, Any], keep: int) -> dict[str, Any]:

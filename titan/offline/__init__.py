@@ -34,8 +34,8 @@ def run(request: Any) -> Outcome:
     if getattr(request, "mask_prompt", None):
         raise TitanEngineUnavailableError(MASK_PROMPT_MESSAGE, code="OfflineMaskPrompt")
     answer = _handler(request)(request)
-    seeds: list[int | None] = [None] * len(answer["images"])
-    if "seed" in request.options():  # like Stability's answers, say each image's own seed
+    seeds: list[int | None] = answer.get("seeds") or [None] * len(answer["images"])
+    if "seeds" not in answer and "seed" in request.options():  # like Stability's answers, say each image's own seed
         seeds = list(generation_config(request).seeds()[: len(answer["images"])])
     return Outcome(answer["images"], seeds, answer.get("mask"))
 

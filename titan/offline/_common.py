@@ -83,6 +83,12 @@ def generation_config(request: Any) -> GenerationConfig:
     )
 
 
+def setting(request: Any, name: str) -> float:
+    """A number the request sets, else the default its option declares (the service's default)."""
+    value = getattr(request, name, None)
+    return float(type(request).options()[name].range.default if value is None else value)
+
+
 # --- randomness -------------------------------------------------------------------------
 
 

@@ -38,7 +38,7 @@ def subject_alpha(image: np.ndarray) -> np.ndarray:
     scale = min(1.0, WORK_SIDE / max(width, height))
     small_size = (max(16, round(width * scale)), max(16, round(height * scale)))
     small = cv2.resize(image, small_size, interpolation=cv2.INTER_AREA)
-    foreground = _clean(_grabcut(small, _initial_mask(small)))
+    foreground = clean_mask(_grabcut(small, _initial_mask(small)))
     soft = cv2.resize(foreground.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
     soft = cv2.GaussianBlur(soft, (0, 0), max(0.8, 0.5 / scale))
     alpha = np.clip((soft - 0.5) * 2.5 + 0.5, 0, 1)  # sharpen the edge back, keep ~2 px anti-aliasing
@@ -82,7 +82,7 @@ def _grabcut(small: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
 
 
-def _clean(foreground: np.ndarray) -> np.ndarray:
+def clean_mask(foreground: np.ndarray) -> np.ndarray:
     """Open/close, drop components under 5% of the largest, fill small holes."""
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
     mask = cv2.morphologyEx(foreground.astype(np.uint8), cv2.MORPH_OPEN, kernel)

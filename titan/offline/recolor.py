@@ -23,8 +23,7 @@ import cv2
 import numpy as np
 
 from ._common import COLOR_WORDS, downscale, palette_from_text, smooth_noise, to_uint8, words_of
-from .background_removal import _clean as clean_mask  # the same clean-up as the subject cut-out
-from .background_removal import subject_alpha
+from .background_removal import clean_mask, subject_alpha  # the same cut as background removal
 
 TASK = "SEARCH_RECOLOR"
 GROW_RANGE = (0, 20)  # Stability's grow_mask (kalleeh/bedrock-image-mcp-server; some sources say 0–100)

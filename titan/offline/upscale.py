@@ -11,26 +11,8 @@ Stability's three upscalers are diffusion models; offline they are classical res
   detail (noise at the scale of one input pixel, resampled like the picture) and a
   stronger grade, all weighted by `creativity` (0.1–0.5).
 
-Limits (what the checks enforce; Bedrock's ValidationException stays the final word):
-
-- fast: each side 32–1,536 px, 1,024–1,048,576 px in all, aspect ratio 1:2.5 to 2.5:1
-  (Stability's spec for upscale/fast, as quoted by the Comfy Router schema
-  stability/upscale-fast). Output is exactly 4× each side: at most 4096×4096 worth of
-  pixels (16,777,216), though a 2.5:1 input makes a long side of up to 6,144 px.
-- conservative: each side ≥ 64 px, 4,096–9,437,184 px in all. UNVERIFIED: the 9.4 MP
-  maximum is the field spec of Stability's API reference as remembered, not found again
-  in the sources at hand; Stability's summary of the older upscaler says "64×64 to
-  1 megapixel". The larger figure is used so the preview never refuses what Bedrock may
-  take. creativity 0.2–0.5, default 0.35 (Comfy and Omixa docs of Stability's API).
-- creative: each side ≥ 64 px, 4,096–1,048,576 px in all, output up to 4K (AWS
-  "Stability AI Image Services" page: "64x64 to 1 megapixel … to 4K resolution").
-  creativity 0.1–0.5, default 0.3 (stability-services.md, kalleeh pydantic model).
-
-Output size of conservative and creative (Stability documents only "4K"): scaled up,
-keeping the aspect ratio, to about 9.4 MP (3072² px), the long side capped at 4,096 px,
-never shrunk. A live run of the real services turned a 512² input into 3112² and 3152²
-(a public client's live battery), within 5% of this rule; the brief's "~4 MP" guess was
-not followed because that evidence is larger.
+Limits, creativity ranges and output sizes are the task's (`titan.tasks.upscale.UPSCALERS`
+and `upscaled_size`): the preview refuses exactly what the app refuses.
 
 Memory: a 4K result is ~16.8 MP. The work is done in uint8 (48 MB per copy at 16.8 MP)
 and float32 only in strips of rows; pass a uint8 image to also get a uint8 result and
@@ -39,109 +21,75 @@ avoid the 200 MB float32 copy.
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
 import cv2
 import numpy as np
 
 from titan.errors import TitanValidationError
+from titan.tasks.upscale import OUTPUT_MAX_SIDE, TARGET_PIXELS, UPSCALERS, upscaled_size
 
-from ._common import colors_named_in, gradient_map, grain, luminance, palette_from_text
+from ._common import (
+    colors_named_in,
+    decode_rgb,
+    finish,
+    generation_config,
+    gradient_map,
+    grain,
+    luminance,
+    palette_from_text,
+    rng_for,
+    to_uint8,
+)
+
+__all__ = [
+    "OUTPUT_MAX_PIXELS",
+    "OUTPUT_MAX_SIDE",
+    "TARGET_PIXELS",
+    "check_upscale_input",
+    "run",
+    "upscale",
+    "upscaled_size",
+]
 
 TASK = "UPSCALE"  # rng_for(seed, TASK, mode, prompt) makes the generator
-MODES = ("fast", "conservative", "creative")
-FAST_FACTOR = 4
-FAST_SIDE_RANGE = (32, 1536)
-FAST_PIXEL_RANGE = (1_024, 1_048_576)
-FAST_MAX_ASPECT = 2.5
-CONSERVATIVE_MIN_SIDE = 64
-CONSERVATIVE_PIXEL_RANGE = (4_096, 9_437_184)
-CREATIVE_MIN_SIDE = 64
-CREATIVE_PIXEL_RANGE = (4_096, 1_048_576)
-OUTPUT_MAX_SIDE = 4096  # "4K" for conservative and creative
 OUTPUT_MAX_PIXELS = 4096 * 4096  # no mode ever returns more (fast: 16 × 1,048,576)
-TARGET_PIXELS = 3072 * 3072  # conservative and creative aim here (about 9.4 MP)
-CREATIVITY_RANGE = {"conservative": (0.2, 0.5), "creative": (0.1, 0.5)}
-DEFAULT_CREATIVITY = {"conservative": 0.35, "creative": 0.3}
 STRIP_ROWS = 256  # float32 work happens this many output rows at a time
 
 
-# --- limits -----------------------------------------------------------------------------
-
-
-def upscaled_size(width: int, height: int, mode: str) -> tuple[int, int]:
-    """(width, height) of the result for an input of width×height in `mode`.
-
-    fast: exactly 4× each side. conservative/creative: the aspect ratio kept, scaled to
-    about `TARGET_PIXELS` with the long side at most `OUTPUT_MAX_SIDE`, never smaller than
-    the input.
-    """
-    _check_mode(mode)
-    if mode == "fast":
-        return width * FAST_FACTOR, height * FAST_FACTOR
-    factor = min(math.sqrt(TARGET_PIXELS / (width * height)), OUTPUT_MAX_SIDE / max(width, height))
-    if factor <= 1:
-        return width, height
-    return min(OUTPUT_MAX_SIDE, math.floor(width * factor)), min(OUTPUT_MAX_SIDE, math.floor(height * factor))
+def run(request: Any) -> dict[str, Any]:
+    """Answer an upscale request: one image per seed, worked in uint8 (a 4K result is 48 MB)."""
+    mode = request.upscaler or "fast"
+    pixels = to_uint8(decode_rgb(request.image))
+    seeds = generation_config(request).seeds() if mode != "fast" else [None]
+    images = []
+    for seed in seeds:
+        rng = rng_for(seed or 0, TASK, mode, request.text or "")
+        big = upscale(pixels, mode=mode, creativity=request.creativity, prompt=request.text, rng=rng,
+                      negative=request.negative_text)  # fmt: skip
+        images.append(finish(big, task=TASK, seed=seed))
+        del big
+    return {"images": images, "seeds": seeds}  # fast takes no seed
 
 
 def check_upscale_input(width: int, height: int, mode: str) -> None:
     """Raise `TitanValidationError` when a width×height image cannot be upscaled in `mode`."""
-    _check_mode(mode)
-    size = f"{width}×{height} px"
-    pixels = width * height
-    if mode == "fast":
-        low, high = FAST_SIDE_RANGE
-        aspect = max(width, height) / max(1, min(width, height))
-        if not (low <= width <= high and low <= height <= high) or not _within(pixels, FAST_PIXEL_RANGE):
-            raise TitanValidationError(
-                "image",
-                size,
-                "32–1,536 px per side and at most 1,048,576 px in all (e.g. 1024×1024)",
-                hint="resize the image first, or use conservative upscale for large images",
-            )
-        if aspect > FAST_MAX_ASPECT:
-            raise TitanValidationError(
-                "image", size, "an aspect ratio between 1:2.5 and 2.5:1", hint="crop the image closer to square"
-            )
-        return
-    min_side, most, hint = _LARGE_LIMITS[mode]
-    allowed = f"at least {min_side} px per side and at most {most}"
-    if min(width, height) < min_side:
-        raise TitanValidationError("image", size, allowed, hint=f"use an image at least {min_side} px on each side")
-    if pixels > (CONSERVATIVE_PIXEL_RANGE if mode == "conservative" else CREATIVE_PIXEL_RANGE)[1]:
-        raise TitanValidationError("image", size, allowed, hint=hint)
+    _upscaler(mode).check_size(mode, width, height)
 
 
-_LARGE_LIMITS = {  # mode: (minimum side, maximum in words, hint when too large)
-    "conservative": (CONSERVATIVE_MIN_SIDE, "9,437,184 px in all (e.g. 3072×3072)", "shrink the image first"),
-    "creative": (
-        CREATIVE_MIN_SIDE,
-        "1,048,576 px in all (1 megapixel, e.g. 1024×1024)",
-        "shrink the image first, or use conservative upscale, which takes up to 9.4 megapixels",
-    ),
-}
-
-
-def _check_mode(mode: str) -> None:
-    if mode not in MODES:
+def _upscaler(mode: str) -> Any:
+    if mode not in UPSCALERS:
         raise TitanValidationError("mode", mode, "fast, conservative or creative")
-
-
-def _within(value: int, bounds: tuple[int, int]) -> bool:
-    return bounds[0] <= value <= bounds[1]
+    return UPSCALERS[mode]
 
 
 def _creativity(mode: str, creativity: float | None) -> float:
     """`creativity` checked against the mode's range, its default when None; 0 for fast."""
-    if mode == "fast":
+    upscaler = _upscaler(mode)
+    if upscaler.creativity is None:
         return 0.0
-    if creativity is None:
-        return DEFAULT_CREATIVITY[mode]
-    low, high = CREATIVITY_RANGE[mode]
-    if not low <= creativity <= high:
-        raise TitanValidationError("creativity", creativity, f"{low}–{high} for {mode} upscale")
-    return float(creativity)
+    upscaler.check_creativity(mode, creativity)
+    return float(upscaler.default_creativity if creativity is None else creativity)
 
 
 # --- the upscale ------------------------------------------------------------------------
