@@ -48,7 +48,7 @@ def app_on_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pyt
          "--history-dir", str(tmp_path / "history"), "--spend", str(tmp_path / "spend.json")]
     )  # fmt: skip
     demo = build_app(settings)
-    _, url, _ = demo.launch(**(launch_options(settings) | {"prevent_thread_lock": True, "quiet": True}))
+    _, url, _ = demo.launch(**(launch_options(settings, demo) | {"prevent_thread_lock": True, "quiet": True}))
     try:
         yield Client(url, verbose=False), emulator, emulator_log
     finally:
