@@ -62,6 +62,7 @@ from .history import (
     open_store,
     read_png_metadata,
 )
+from .history_index import default_index_dir
 from .images import ImageInput, load_image, pad_for_outpaint, peek_size
 from .masks import binarize_mask, invert_mask, painted_to_titan_mask
 from .metadata import describe_foreign, read_foreign_settings
@@ -135,6 +136,7 @@ __all__ = [
     "binarize_mask",
     "default_data_dir",
     "default_history_dir",
+    "default_index_dir",
     "describe_foreign",
     "engine_names",
     "family_for",

@@ -12,6 +12,8 @@ History has endpoints too: `/history_list`, `/history_delete`, `/history_zip`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import inspect
 from typing import Any, Literal
 
@@ -35,13 +37,17 @@ _TYPES: dict[Kind, Any] = {
     Kind.IMAGES: list[FileData],
     Kind.COLORS: list[str],
 }
+_FILES = (Kind.IMAGE, Kind.MASK, Kind.IMAGES)
 
 
 def register(shared: Shared) -> None:
-    """Every task's endpoint and History's, on the page being built."""
+    """Every task's endpoint and History's, on the page being built (after `ui.mcp`'s tools, if any)."""
     for request_type in request_types():
+        endpoint = task_endpoint(shared, request_type)
+        if shared.settings.mcp:  # the task is offered once, as ui.mcp's tool; Gradio lists only "tool"s
+            endpoint._mcp_type = "rest"
         gr.api(
-            task_endpoint(shared, request_type),
+            endpoint,
             api_name=request_type.api_name,
             concurrency_limit=None,  # the playground's fair gate decides who runs (titan.gate)
         )
@@ -50,52 +56,80 @@ def register(shared: Shared) -> None:
 
 
 def task_endpoint(shared: Shared, request_type: type[Request]) -> Any:
-    """A function whose signature is the task's fields plus `model`, as `gr.api` (and MCP) read it."""
-    playground = shared.playground
-    default_model = shared.spec.model_id
+    """A function whose signature is the task's fields plus `model`, as `gr.api` reads it."""
 
     async def endpoint(*args: Any, **kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        values = signature.bind(*args, **kwargs).arguments
-        request = values.pop("request", None)
-        model = values.pop("model", None) or default_model
-        try:
-            task_request = request_type.create(**{name: _read(value) for name, value in values.items()})
-            delivered = await run_fairly(playground, task_request, model=model, person=person_of(request))
-        except TitanError as err:
-            raise gr.Error(str(err), print_exception=False) from None
-        result = delivered.result
-        run = {
-            "run_id": delivered.run.run_id,
-            "task": request_type.task,
-            "model": model,
-            "seeds": result.image_seeds,
-            "size": list(result.size),
-            "cost_usd": result.cost_usd,
-            "price": {"per_image_usd": result.price.per_image, "service": result.price.service},
-            "notes": [*delivered.notices, *result.notes],
-            "warnings": delivered.warnings,
-            "calls": delivered.calls,
-            "snippet": delivered.snippet,
-        }
-        person = person_of(request)
-        return [_file(shared.guard.publish(path, person)) for path in delivered.paths], run
+        request, paths, run = await run_task(shared, request_type, signature.bind(*args, **kwargs).arguments)
+        return [_file(shared.guard.publish(path, person_of(request))) for path in paths], run
 
+    signature = task_signature(request_type, shared.spec.model_id, returns=tuple[list[FileData], dict])
+    return described(endpoint, request_type, signature, request_type.api_name, RETURNS)
+
+
+async def run_task(
+    shared: Shared, request_type: type[Request], values: dict[str, Any]
+) -> tuple[gr.Request | None, list[Any], dict[str, Any]]:
+    """Run one task from an endpoint's bound arguments: (the caller's request, stored PNG paths, the run record)."""
+    values = dict(values)
+    request = values.pop("request", None)
+    model = values.pop("model", None) or shared.spec.model_id
     options = request_type.options()
+    try:
+        person = person_of(request)
+        read = {name: _read(value, options[name].kind, name, shared.guard, person) for name, value in values.items()}
+        task_request = request_type.create(**read)
+        delivered = await run_fairly(shared.playground, task_request, model=model, person=person)
+    except TitanError as err:
+        raise gr.Error(str(err), print_exception=False) from None
+    result = delivered.result
+    run = {
+        "run_id": delivered.run.run_id,
+        "task": request_type.task,
+        "model": model,
+        "seeds": result.image_seeds,
+        "size": list(result.size),
+        "cost_usd": result.cost_usd,
+        "price": {"per_image_usd": result.price.per_image, "service": result.price.service},
+        "notes": [*delivered.notices, *result.notes],
+        "warnings": delivered.warnings,
+        "calls": delivered.calls,
+        "snippet": delivered.snippet,
+    }
+    return request, list(delivered.paths), run
+
+
+def task_signature(
+    request_type: type[Request], default_model: str, *, returns: Any, plain_files: bool = False
+) -> inspect.Signature:
+    """`request` (Gradio's), then the task's fields by their request names, typed from their kinds, then `model`.
+
+    `plain_files`: image arguments typed as files, not "file or None" (Gradio's MCP server
+    turns URLs and data: URIs into files only where the schema says plainly "file").
+    """
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     parameters = [inspect.Parameter("request", kind, annotation=gr.Request)]
-    annotations: dict[str, Any] = {"request": gr.Request}
-    for name, option in options.items():
-        annotation = _annotation(option)
+    for name, option in request_type.options().items():
+        annotation = _TYPES[option.kind] if plain_files and option.kind in _FILES else _annotation(option)
         parameters.append(inspect.Parameter(name, kind, default=None, annotation=annotation))
-        annotations[name] = annotation
     parameters.append(inspect.Parameter("model", kind, default=default_model, annotation=str))
-    annotations |= {"model": str, "return": tuple[list[FileData], dict]}
-    signature = inspect.Signature(parameters, return_annotation=annotations["return"])
-    endpoint.__signature__ = signature  # type: ignore[attr-defined]
-    endpoint.__annotations__ = annotations
-    endpoint.__name__ = request_type.api_name
-    endpoint.__doc__ = _docstring(request_type, options)
-    return endpoint
+    return inspect.Signature(parameters, return_annotation=returns)
+
+
+def described(function: Any, request_type: type[Request], signature: inspect.Signature, name: str, returns: str) -> Any:
+    """`function` with `signature`, its annotations, `name` and a docstring from the task's declaration."""
+    function.__signature__ = signature
+    function.__annotations__ = {
+        **{parameter.name: parameter.annotation for parameter in signature.parameters.values()},
+        "return": signature.return_annotation,
+    }
+    function.__name__ = name
+    function.__doc__ = _docstring(request_type, returns)
+    return function
+
+
+RETURNS = """The images made (PNG files, each already kept in the caller's History), and a record of the run:
+    its id, each image's seed, its size, what it cost, notes on what the model did differently, and
+    the exact calls sent to Amazon Bedrock."""
 
 
 def _annotation(option: Option) -> Any:
@@ -105,34 +139,48 @@ def _annotation(option: Option) -> Any:
     return base | None
 
 
-def _read(value: Any) -> Any:
-    """An API value as the request takes it: uploaded files become their paths, "" becomes unset."""
-    if isinstance(value, dict) and "path" in value:
-        return value["path"]
-    if isinstance(value, list):
-        return [_read(item) for item in value]
-    if value == "":
+def _read(value: Any, kind: Kind, name: str, guard: Any, person: Any) -> Any:
+    """An API value as the request takes it: files checked and read, "" unset, the rest as given."""
+    if value in ("", None):
         return None
+    if kind in (Kind.IMAGE, Kind.MASK):
+        return _uploaded(value, name, guard, person)
+    if kind is Kind.IMAGES and isinstance(value, list):
+        return [_uploaded(item, f"{name}[{index}]", guard, person) for index, item in enumerate(value)]
     return value
+
+
+def _uploaded(value: Any, name: str, guard: Any, person: Any) -> Any:
+    """An image argument: a file Gradio received (upload folder, the caller's) or a base64 data: URI.
+
+    Never a server path: a caller could otherwise read any image on the server, another
+    person's History included.
+    """
+    if isinstance(value, str) and value.startswith("data:"):
+        try:
+            return base64.b64decode(value.split(",", 1)[1], validate=True)
+        except (IndexError, binascii.Error):
+            raise TitanValidationError(name, "a data: URI that is not base64", "data:image/png;base64,...") from None
+    path = value.get("path") if isinstance(value, dict) else None
+    if not isinstance(path, str):
+        raise TitanValidationError(
+            name, type(value).__name__, "an uploaded file (gradio_client.handle_file) or a base64 data: URI"
+        )
+    if not gr.utils.is_in_or_equal(path, gr.utils.get_upload_folder()) or not guard.may_fetch(path, person.user):
+        raise TitanValidationError(name, "a file the server did not receive from you", "a file you upload")
+    return path
 
 
 def _file(path: Any) -> dict[str, Any]:
     return {"path": str(path), "meta": {"_type": "gradio.FileData"}}
 
 
-def _docstring(request_type: type[Request], options: dict[str, Option]) -> str:
+def _docstring(request_type: type[Request], returns: str) -> str:
     lines = [request_type.summary, "", "Args:"]
     lines.append("    model: the Bedrock model id to use (the playground's picker lists them); default: the page's.")
-    for name, option in options.items():
+    for name, option in request_type.options().items():
         lines.append(f"    {name}: {_describe(option)}")
-    lines += [
-        "",
-        "Returns:",
-        "    The images made (PNG files, each already kept in the caller's History), and a record of the run:",
-        "    its id, each image's seed, its size, what it cost, notes on what the model did differently, and",
-        "    the exact calls sent to Amazon Bedrock.",
-    ]
-    return "\n".join(lines)
+    return "\n".join([*lines, "", "Returns:", f"    {returns}"])
 
 
 def _describe(option: Option) -> str:
@@ -175,8 +223,13 @@ def history_endpoints(shared: Shared) -> list[Any]:
         Args:
             run_id: the run's id, as history_list gives it.
         """
+        user = person_of(request).user
         try:
-            history.delete(person_of(request).user, run_id)
+            history.get(user, run_id)
+        except TitanError:  # someone else's run, or one already gone: nothing is deleted, and the caller is told
+            raise gr.Error(f"There is no run {run_id} in your history.", print_exception=False) from None
+        try:
+            history.delete(user, run_id)
         except TitanError as err:
             raise gr.Error(str(err), print_exception=False) from None
         return True

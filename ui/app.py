@@ -5,6 +5,7 @@ Gradio 6 takes at launch (theme, CSS, auth, limits)."""
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -15,13 +16,15 @@ from titan import (
     Playground,
     Request,
     TitanClient,
+    default_data_dir,
+    default_index_dir,
     get_model,
     install_log_redaction,
     open_store,
     request_types,
 )
 
-from . import api
+from . import api, mcp
 from .guard import Guard
 from .models import ModelBoard, PickerParts, apply_now, merge
 from .page import CSS_PATH, HEAD
@@ -105,6 +108,8 @@ def build_app(
         )
         wire_history(_wire_model_picker(shared, picker, banner))
         _wire_follow_ups(shared)
+        if settings.mcp:
+            mcp.register(shared)
         api.register(shared)
     demo.queue(max_size=QUEUE_LIMIT)
     demo.guard = guard  # type: ignore[attr-defined]  # launch_options hands it to the server
@@ -229,6 +234,16 @@ def theme() -> gr.themes.Base:
     )
 
 
+def private_folders(settings: AppSettings) -> list[str]:
+    """What Gradio must never serve or read as an input: History, its indexes, the spend file."""
+    folders = [default_data_dir(), settings.history_index_dir or default_index_dir()]
+    if not isinstance(settings.history_location(), str):
+        folders.append(settings.history_location())
+    if settings.spend and "://" not in settings.spend:
+        folders.append(Path(settings.spend))
+    return [str(Path(folder).expanduser().resolve()) for folder in folders]
+
+
 def launch_options(settings: AppSettings, demo: gr.Blocks) -> dict[str, Any]:
     """Keyword arguments for `demo.launch()` from the settings and the page's guard (file ownership, sign-ins)."""
     options: dict[str, Any] = {
@@ -242,7 +257,10 @@ def launch_options(settings: AppSettings, demo: gr.Blocks) -> dict[str, Any]:
         "max_threads": max(40, settings.concurrency * 2 + 8),  # running calls, previews and file serving
         "app_kwargs": {"middleware": [demo.guard.middleware()]},  # type: ignore[attr-defined]
         "run_history": False,  # History is this app's, per user, on the server; nothing kept in browsers
+        "blocked_paths": private_folders(settings),
     }
     if settings.auth:
         options["auth"] = list(settings.auth)
+    if settings.mcp:
+        options["mcp_server"] = True
     return options

@@ -1,11 +1,14 @@
 """What keeps one person's things from another on a shared server, at the HTTP door.
 
 - Files: History lives outside everything Gradio serves. What the page shows is a copy in
-  Gradio's cache (`Guard.publish`), under a keyed hash no one can guess, and with logins it
-  is registered to its owner: a file URL asked for by anyone else answers 404.
+  Gradio's upload folder (`Guard.publish`; Gradio serves files from there as they are, any
+  other path it would copy), and with logins it is registered to its owner, as is every
+  file a person uploads: a file URL asked for by anyone else answers 404, and so does an
+  event (page, REST or client) that names someone else's file as an input.
 - Logins: failed sign-ins slow down per name and per address (a lockout that doubles, up to
   a few minutes), so a password cannot be guessed at machine speed.
-- With logins, nothing that acts on the queue (cancel, join) answers before signing in.
+- With logins, nothing that acts on the queue (cancel, join) and no MCP tool answers before
+  signing in (Gradio's MCP server does not check logins itself).
 
 `Guard.middleware()` is handed to `launch(app_kwargs=...)`; the rest of the app calls
 `publish(path, person)` wherever it shows a stored file.
@@ -13,6 +16,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import defaultdict, deque
@@ -31,7 +35,13 @@ NAME_FAILURES, ADDRESS_FAILURES = 5, 20
 FIRST_LOCKOUT, LONGEST_LOCKOUT = 2.0, 300.0
 #: Failures older than this are forgotten.
 FAILURE_WINDOW = 900.0
-_GUARDED = ("/gradio_api/cancel", "/gradio_api/queue/join", "/gradio_api/queue/data")
+_GUARDED = ("/gradio_api/cancel", "/gradio_api/queue/join", "/gradio_api/queue/data", "/gradio_api/mcp")
+#: Where events arrive with their inputs (the page's queue, the REST and client routes).
+_EVENTS = ("/gradio_api/queue/join", "/gradio_api/run/", "/gradio_api/call/", "/gradio_api/api/")
+_UPLOAD = "/gradio_api/upload"
+_MCP = "/gradio_api/mcp"
+#: Who signed in, for the MCP tools: Gradio's MCP server does not tell them (`person_of` reads it).
+USER_HEADER = "x-titan-user"
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -54,11 +64,15 @@ class Guard:
         """A copy of a stored file that the page may show; with logins only `person` can fetch it."""
         from gradio import processing_utils, utils
 
-        cached = processing_utils.save_file_to_cache(str(path), cache_dir=str(utils.get_cache_folder()))
-        if self.logins and person.user:
-            with self._lock:
-                self._owners[str(Path(cached).resolve())].add(person.user)
+        cached = processing_utils.save_file_to_cache(str(path), cache_dir=utils.get_upload_folder())
+        self.register(cached, person.user)
         return cached
+
+    def register(self, path: str, user: str | None) -> None:
+        """With logins, `path` (a file Gradio serves) becomes `user`'s."""
+        if self.logins and user:
+            with self._lock:
+                self._owners[str(Path(path).resolve())].add(user)
 
     def may_fetch(self, path: str, user: str | None) -> bool:
         """Whether `user` may fetch the cached file at `path` (files no one registered are anyone's)."""
@@ -67,6 +81,18 @@ class Guard:
         with self._lock:
             owners = self._owners.get(str(Path(path).resolve()))
         return owners is None or user in owners
+
+    def may_use(self, path: str, user: str | None) -> bool:
+        """Whether an event may name `path` as an input: a URL, or a file Gradio received that `user` may fetch.
+
+        Any other path is refused: Gradio's API routes would otherwise copy any image under
+        the working or temporary folder into their cache and hand it to the app.
+        """
+        if path.startswith(("http://", "https://")):
+            return True
+        from gradio import utils
+
+        return utils.is_in_or_equal(path, utils.get_upload_folder()) and self.may_fetch(path, user)
 
     # --- sign-in back-off -----------------------------------------------------------------
 
@@ -111,21 +137,46 @@ class GuardMiddleware:
         self.guard = guard
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.guard.logins:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if "/file=" in path:
-            if not self.guard.may_fetch(unquote(path.split("/file=", 1)[1]), _user(scope)):
+        scope["headers"] = _signed_in_as(scope, _user(scope) if self.guard.logins and path.startswith(_MCP) else None)
+        if path.startswith(_EVENTS) and scope["method"] == "POST":
+            body = await _body(receive)
+            if not all(self.guard.may_use(named, _user(scope)) for named in _paths_in(body)):
                 await _answer(send, 404, b'{"detail": "Not found"}')
                 return
+            receive = _replay(body)
+        if not self.guard.logins:
+            await self.app(scope, receive, send)
+        elif "/file=" in path and not self.guard.may_fetch(unquote(path.split("/file=", 1)[1]), _user(scope)):
+            await _answer(send, 404, b'{"detail": "Not found"}')
         elif path.rstrip("/").endswith("/login") and scope["method"] == "POST":
             await self._login(scope, receive, send)
-            return
         elif path.startswith(_GUARDED) and _user(scope) is None:
-            await _answer(send, 401, b'{"detail": "Sign in first."}')
-            return
-        await self.app(scope, receive, send)
+            await _answer(send, 401, b'{"detail": "Sign in first: send the cookie that POST /login sets."}')
+        elif path.startswith(_UPLOAD) and scope["method"] == "POST":
+            await self._upload(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _upload(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the upload on; the files it stored become the uploader's."""
+        chunks: list[bytes] = []
+        status: list[int] = []
+
+        async def keeping(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, keeping)
+        if status and status[0] == 200:
+            for stored in _paths_in(b"".join(chunks)):
+                self.guard.register(stored, _user(scope))
 
     async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = await _body(receive)
@@ -161,6 +212,36 @@ def _user(scope: Scope) -> str | None:
     cookies = _cookies(scope)
     token = cookies.get(f"access-token-{cookie_id}") or cookies.get(f"access-token-unsecure-{cookie_id}")
     return tokens.get(token)
+
+
+def _signed_in_as(scope: Scope, user: str | None) -> list[tuple[bytes, bytes]]:
+    """The request's headers with `USER_HEADER` set to `user` (removed when None): never the caller's own."""
+    headers = [(key, value) for key, value in scope.get("headers", []) if key != USER_HEADER.encode()]
+    return [*headers, (USER_HEADER.encode(), user.encode())] if user else headers
+
+
+def _paths_in(body: bytes) -> list[str]:
+    """Every file path a JSON body names: {"path": ...} objects, and the strings of an upload's answer."""
+    try:
+        data = json.loads(body or b"null")
+    except ValueError:
+        return []
+    found: list[str] = []
+
+    def walk(node: Any, top: bool) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("path"), str):
+                found.append(node["path"])
+            for value in node.values():
+                walk(value, False)
+        elif isinstance(node, list):
+            for item in node:
+                if top and isinstance(item, str):
+                    found.append(item)
+                walk(item, False)
+
+    walk(data, True)
+    return found
 
 
 def _cookies(scope: Scope) -> dict[str, str]:

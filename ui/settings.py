@@ -45,6 +45,7 @@ ENV_VARS = {
     "history_index_dir": "TITAN_HISTORY_INDEX_DIR",
     "c2pa_cert": "TITAN_C2PA_CERT",
     "c2pa_key": "TITAN_C2PA_KEY",
+    "mcp": "TITAN_MCP",
 }
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEFAULT_MAX_UPLOAD_MB = 20
@@ -73,6 +74,7 @@ class AppSettings:
     history_index_dir: Path | None = None  # default: the user's cache dir
     c2pa_cert: Path | None = None  # sign every image with a C2PA manifest (needs c2pa-python)
     c2pa_key: Path | None = None
+    mcp: bool = False  # also serve every task as an MCP tool (needs pip install "gradio[mcp]")
 
     @property
     def exposed_without_login(self) -> bool:
@@ -117,6 +119,7 @@ class AppSettings:
             history_index_dir=_path(args.history_index_dir),
             c2pa_cert=_path(args.c2pa_cert),
             c2pa_key=_path(args.c2pa_key),
+            mcp=args.mcp,
         )
 
 
@@ -230,6 +233,13 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         "(TITAN_C2PA_CERT)",
     )
     parser.add_argument("--c2pa-key", default=default("c2pa_key", None), help="its PEM private key (TITAN_C2PA_KEY)")
+    parser.add_argument(
+        "--mcp",
+        action=argparse.BooleanOptionalAction,
+        default=_flag(str(default("mcp", ""))),
+        help="also serve every task as a tool for AI assistants (MCP) at /gradio_api/mcp/; "
+        'needs pip install "gradio[mcp]" (TITAN_MCP=1; default: off)',
+    )
     return parser
 
 
@@ -268,6 +278,10 @@ def _money(text: str | None) -> float | None:
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
+
+
+def _flag(text: str) -> bool:
+    return text.strip().lower() in ("1", "true", "yes", "on")
 
 
 def _path(text: str | None) -> Path | None:

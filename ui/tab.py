@@ -27,6 +27,7 @@ from titan import (
 )
 
 from .form import FieldWidget, Form, Updates, Values, Widget
+from .guard import USER_HEADER
 from .result import ResultArea, build_result_area, price_words
 from .runs import run_fairly
 from .settings import AppSettings
@@ -97,7 +98,11 @@ class TabParts:
 
 
 def person_of(request: gr.Request | None) -> Person:
-    return Person(user=getattr(request, "username", None), session=getattr(request, "session_hash", None))
+    """Who is asking: the signed-in user (from Gradio, or the guard for MCP tool calls) and the browser session."""
+    user = getattr(request, "username", None)
+    if user is None and request is not None and getattr(request, "headers", None) is not None:
+        user = request.headers.get(USER_HEADER)  # set only by ui.guard, which drops any the caller sent
+    return Person(user=user, session=getattr(request, "session_hash", None))
 
 
 def task_tab(
