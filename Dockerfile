@@ -8,13 +8,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TITAN_PORT=7860 \
     TITAN_ENGINE=auto \
     TITAN_HISTORY_DIR=/data/history \
-    TITAN_SPEND_FILE=/data/spend.json \
+    TITAN_SPEND=/data/spend.json \
+    TITAN_HISTORY_INDEX_DIR=/data/history-index \
     GRADIO_ANALYTICS_ENABLED=False
 
 WORKDIR /app
 COPY requirements-app.txt .
 RUN pip install -r requirements-app.txt
-COPY . .
+# Only what the app runs: no tests, benchmarks or docs in the image.
+COPY app.py ./
+COPY titan ./titan
+COPY ui ./ui
+COPY assets ./assets
 
 RUN useradd --create-home --uid 10001 playground \
     && mkdir -p /data && chown -R playground /app /data
