@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,33 +23,17 @@ mcp = pytest.importorskip("mcp", reason='the MCP server needs pip install "gradi
 from mcp import ClientSession  # noqa: E402
 from mcp.client.streamable_http import streamable_http_client  # noqa: E402
 
-from ui import build_app, launch_options  # noqa: E402
+from tests.served import app_from_flags, login_flags  # noqa: E402
 from ui.settings import AppSettings  # noqa: E402
 
 LOGINS = {"alice": "wonderland", "bob": "builder"}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("mcp")
-    logins = [arg for name, password in LOGINS.items() for arg in ("--auth", f"{name}:{password}")]
-    settings = AppSettings.from_args(
-        ["--engine", "offline", "--mcp", "--port", str(free_port()), *logins,
-         "--history-dir", str(folder / "history"), "--spend", str(folder / "spend.json"),
-         "--history-index-dir", str(folder / "index")]
-    )  # fmt: skip
-    demo = build_app(settings)
-    _, url, _ = demo.launch(**(launch_options(settings, demo) | {"prevent_thread_lock": True, "quiet": True}))
-    try:
+    with app_from_flags(folder, "--mcp", *login_flags(LOGINS)) as url:
         yield url, folder / "history"
-    finally:
-        demo.close()
 
 
 def cookie_of(url: str, user: str) -> dict[str, str]:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import io
 import json
 import logging
-import socket
 from pathlib import Path
 
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from tests.served import app_from_flags
 from titan.emulator import start_emulator
-from ui import AppSettings, build_app, launch_options
 
 KEY = "AKIASENTINELKEY12345"
 SECRET = "sentinelSecret/DoNotShow+0123456789abcdef"
@@ -21,12 +20,6 @@ TOKEN = "sentinelSessionTokenDoNotShow"
 SENTINELS = (KEY, SECRET, TOKEN)
 
 pytestmark = pytest.mark.timeout(180)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def assert_clean(text: str, where: str) -> None:
@@ -43,16 +36,10 @@ def app_on_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pyt
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
     monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
     caplog.set_level(logging.DEBUG)
-    settings = AppSettings.from_args(
-        ["--engine", "bedrock", "--region", "us-west-2", "--port", str(free_port()),
-         "--history-dir", str(tmp_path / "history"), "--spend", str(tmp_path / "spend.json")]
-    )  # fmt: skip
-    demo = build_app(settings)
-    _, url, _ = demo.launch(**(launch_options(settings, demo) | {"prevent_thread_lock": True, "quiet": True}))
     try:
-        yield Client(url, verbose=False), emulator, emulator_log
+        with app_from_flags(tmp_path, "--engine", "bedrock", "--region", "us-west-2") as url:
+            yield Client(url, verbose=False), emulator, emulator_log
     finally:
-        demo.close()
         emulator.stop()
 
 

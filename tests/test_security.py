@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,35 +18,18 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.served import app_from_flags, login_flags
 from titan import request_types
-from ui import build_app, launch_options
-from ui.settings import AppSettings
 
 LOGINS = {"alice": "wonderland", "bob": "builder"}
 WAIT_S = 120.0  # a ceiling for a busy machine
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("security")
-    logins = [arg for name, password in LOGINS.items() for arg in ("--auth", f"{name}:{password}")]
-    settings = AppSettings.from_args(
-        ["--engine", "offline", "--port", str(free_port()), *logins,
-         "--history-dir", str(folder / "history"), "--spend", str(folder / "spend.json"),
-         "--history-index-dir", str(folder / "index")]
-    )  # fmt: skip
-    demo = build_app(settings)
-    _, url, _ = demo.launch(**(launch_options(settings, demo) | {"prevent_thread_lock": True, "quiet": True}))
-    try:
+    with app_from_flags(folder, *login_flags(LOGINS)) as url:
         yield url, folder
-    finally:
-        demo.close()
 
 
 def signed_in(url: str, user: str) -> httpx.Client:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from titan import TitanClient, TitanValidationError
+from titan.models import NOVA_CANVAS, STABLE_IMAGE_CORE, TITAN_V2
+from titan.tasks.outpaint import OutpaintRequest
 
 
 def refused(call, *args, **kwargs) -> TitanValidationError:
@@ -313,3 +317,20 @@ def test_nova_refuses_translucent_inputs_sent_as_bodies() -> None:
     body["backgroundRemovalParams"]["image"] = encode_png_b64(palette)
     with pytest.raises(TitanValidationError, match="opaque image"):
         check(NOVA_CANVAS, body)
+
+
+@given(
+    size=st.tuples(st.integers(64, 2400), st.integers(64, 2400)),
+    pads=st.tuples(*[st.integers(0, 1600)] * 4),
+    model=st.sampled_from([TITAN_V2, NOVA_CANVAS, STABLE_IMAGE_CORE]),
+)
+@settings(max_examples=25, deadline=None)
+def test_a_scaled_outpaint_canvas_always_fits_the_model(size, pads, model) -> None:
+    """Picture and paddings shrink together and round down: the canvas never ends one pixel over."""
+    left, right, top, bottom = pads
+    request = OutpaintRequest(image=Image.new("RGB", size), text="more", left=left, right=right, top=top, bottom=bottom)
+    fitted, _ = request.fitted(model)
+    width, height = fitted.image.size
+    canvas = (width + (fitted.left or 0) + (fitted.right or 0), height + (fitted.top or 0) + (fitted.bottom or 0))
+    assert max(canvas) <= model.max_input_side
+    assert not model.max_pixels or canvas[0] * canvas[1] <= model.max_pixels

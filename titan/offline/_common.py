@@ -430,6 +430,7 @@ def add_mark(image: np.ndarray, *, allowed: np.ndarray | None = None) -> np.ndar
     scale, box_w, box_h, margin = mark_layout(width, height)
     if box_w + 2 > width or box_h + 2 > height:
         return image
+    margin = min(margin, (width - box_w) // 2, (height - box_h) // 2)  # a thin strip: closer to its edge
     x0, y0 = _mark_origin(width, height, box_w, box_h, margin, allowed)
     patch = np.zeros((box_h, box_w), dtype=np.uint8)
     shadow = np.zeros_like(patch)

@@ -8,6 +8,7 @@ original and the four distances, so a canvas made of one kept rectangle is cropp
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -104,8 +105,9 @@ class OutpaintRequest(GenerationSettings, Request):
             return super().fitted(spec)
         source = self.image.data if isinstance(self.image, BodyImage) else self.image
         image = prepare_input(source, field="image")
-        small = image.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.LANCZOS)
-        scaled = {side: round(px * scale) for side, px in pads.items()}
+        # rounded down, picture and paddings alike: their sum must not grow past the limit the scale was for
+        small = image.resize((max(1, math.floor(width * scale)), max(1, math.floor(height * scale))), Image.LANCZOS)
+        scaled = {side: math.floor(px * scale) for side, px in pads.items()}
         shrunk = self.replace(image=small, **scaled)
         notice = (
             f"The extended canvas would be {canvas[0]}×{canvas[1]} px, more than {spec.name} takes; "
