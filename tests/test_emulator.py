@@ -291,8 +291,19 @@ def test_faults_run_in_queue_order(emulator: Emulator, client: Any) -> None:
     assert seen == ["AccessDeniedException", "ServiceQuotaExceededException", "ServiceQuotaExceededException", "ok"]
 
 
+def test_a_matched_fault_applies_only_to_bodies_that_contain_its_text(emulator: Emulator, client: Any) -> None:
+    emulator.set_faults({"kind": "access_denied", "match": "forbidden fruit", "times": None})
+    assert invoke(client, text_body("an apple"))["raw"]
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        invoke(client, text_body("the forbidden fruit"))
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert invoke(client, text_body("a pear"))["raw"]
+
+
 def test_fault_specs_parse_and_refuse_nonsense() -> None:
     assert Fault.parse("slow:3", permanent=True) == Fault("slow", times=None, seconds=3.0)
+    assert Fault.parse("slow:600@hang me", permanent=True) == Fault("slow", times=None, seconds=600, match="hang me")
+    assert Fault.parse("throttle@bob").match == "bob"
     assert Fault.parse("content_filter_output:2").count == 2
     assert Fault.from_value({"kind": "throttle", "times": 4}).times == 4
     for bad in ("explode", "throttle:3", "slow:soon", {"kind": "throttle", "times": 0}, {"times": 1}):

@@ -171,6 +171,10 @@ class Fault:
     seconds: float = 5.0
     count: int = 0
     target: str = "prompt"
+    match: str | None = None  # only bodies whose JSON text contains this (one person's prompt, say)
+
+    def applies_to(self, raw: str) -> bool:
+        return self.match is None or self.match in raw
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -196,7 +200,7 @@ class Fault:
         if isinstance(value, str):
             return cls.parse(value)
         if isinstance(value, Mapping):
-            unknown = sorted(set(value) - {"kind", "times", "seconds", "count", "target"})
+            unknown = sorted(set(value) - {"kind", "times", "seconds", "count", "target", "match"})
             if unknown:
                 raise ValueError(f"unknown fault field(s): {', '.join(map(str, unknown))}")
             if "kind" not in value:
@@ -206,17 +210,19 @@ class Fault:
 
     @classmethod
     def parse(cls, text: str, *, permanent: bool = False) -> Fault:
-        """`KIND[:ARG]` as on the command line: "slow:3", "content_filter_output:1", "content_filter_input:image"."""
-        kind, _, arg = text.strip().partition(":")
+        """`KIND[:ARG][@MATCH]` as on the command line: "slow:3", "slow:600@hang", "content_filter_input:image"."""
+        spec, _, match = text.strip().partition("@")
+        kind, _, arg = spec.partition(":")
         times = None if permanent else 1
+        common = {"times": times, "match": match or None}
         if not arg:
-            return cls(kind, times=times)
+            return cls(kind, **common)
         if kind == "slow":
-            return cls(kind, times=times, seconds=_parse_number(arg, float, "seconds"))
+            return cls(kind, seconds=_parse_number(arg, float, "seconds"), **common)
         if kind == "content_filter_output":
-            return cls(kind, times=times, count=_parse_number(arg, int, "count"))
+            return cls(kind, count=_parse_number(arg, int, "count"), **common)
         if kind == "content_filter_input":
-            return cls(kind, times=times, target=arg)
+            return cls(kind, target=arg, **common)
         raise ValueError(f"fault {kind!r} takes no argument, got {arg!r}")
 
 
@@ -266,16 +272,19 @@ class _FaultQueue:
         self._permanent.clear()
         self._turn = 0
 
-    def take(self) -> Fault | None:
+    def take(self, raw: str) -> Fault | None:
+        """The fault for a call whose body is `raw`: the first queued one that applies, else the next
+        permanent one that applies (in turn)."""
         with self._lock:
-            if self._queued:
-                entry = self._queued[0]
-                entry[1] -= 1
-                if entry[1] <= 0:
-                    self._queued.popleft()
-                return entry[0]
-            if self._permanent:
-                fault = self._permanent[self._turn % len(self._permanent)]
+            for entry in self._queued:
+                if entry[0].applies_to(raw):
+                    entry[1] -= 1
+                    if entry[1] <= 0:
+                        self._queued.remove(entry)
+                    return entry[0]
+            applying = [fault for fault in self._permanent if fault.applies_to(raw)]
+            if applying:
+                fault = applying[self._turn % len(applying)]
                 self._turn += 1
                 return fault
             return None
@@ -585,7 +594,7 @@ class Emulator:
     def _invoke(self, model_id: str, raw: bytes) -> _Reply:
         body = _parse_json(raw)
         self._record(raw.decode("utf-8", "replace") if body is _NOT_JSON else body)
-        fault = self._faults.take()
+        fault = self._faults.take(raw.decode("utf-8", "replace"))
         self._pause(self.delay)
         try:
             reply = self._respond(model_id, body, fault)

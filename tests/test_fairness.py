@@ -1,0 +1,71 @@
+"""One person's hanging Bedrock calls never stall the room: the app on the emulator, two people,
+one whose prompts hang. Waits are on conditions; the only clock is the app's own deadline."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from tests.served import app_from_flags, login_flags
+from titan.emulator import Emulator, start_emulator
+
+LOGINS = {"alice": "wonderland", "bob": "builder"}
+DEADLINE_S = 4
+WAIT_S = 120.0
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    emulator = start_emulator(quiet=True)
+    emulator.set_faults({"kind": "slow", "seconds": 120, "match": "hang", "times": None})
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def url(tmp_path, monkeypatch: pytest.MonkeyPatch, emulator: Emulator) -> Iterator[str]:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", emulator.url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    flags = ["--engine", "bedrock", "--region", "us-west-2", "--concurrency", "4",
+             "--request-timeout", str(DEADLINE_S), *login_flags(LOGINS)]  # fmt: skip
+    with app_from_flags(tmp_path, *flags) as served:
+        yield served
+
+
+def wait_for(condition, what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        time.sleep(0.05)
+
+
+def hanging_calls(emulator: Emulator) -> int:
+    return sum("hang" in str(body) for body in emulator.requests)
+
+
+def test_others_are_served_while_one_persons_calls_hang(url: str, emulator: Emulator) -> None:
+    # alice in three browser tabs (sessions): Gradio cancels per session and endpoint, so one tab's
+    # Stop must not be able to reach her other requests
+    alice = [Client(url, auth=("alice", LOGINS["alice"]), verbose=False) for _ in range(3)]
+    bob = Client(url, auth=("bob", LOGINS["bob"]), verbose=False)
+    hanging = [tab.submit(text=f"please hang {n}", seed=n + 1, api_name="/text_image") for n, tab in enumerate(alice)]
+    wait_for(lambda: hanging_calls(emulator) >= 1 or hanging[0].done(), "alice's first call to reach Bedrock")
+    assert not hanging[0].done(), hanging[0].exception()
+
+    images, run = bob.predict(text="a quick lighthouse", seed=7, api_name="/text_image")
+
+    assert images and run["seeds"] == [7]
+    assert not hanging[0].done()  # bob was served while alice's call still hung
+    assert hanging_calls(emulator) == 1  # alice holds her share (1 of 4 slots); her others wait
+    for job in hanging[1:]:
+        job.cancel()
+    with pytest.raises(AppError) as ended:
+        hanging[0].result(timeout=WAIT_S)
+    assert f"did not answer within {DEADLINE_S} s" in str(ended.value)
+    wait_for(lambda: all(job.done() for job in hanging), "alice's cancelled requests to end")
+    assert hanging_calls(emulator) == 1  # the cancelled ones never reached Bedrock
