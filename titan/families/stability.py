@@ -182,6 +182,8 @@ class Native:
     """False for services that take no seed (Remove Background, Fast Upscale)."""
     decodes: bool = True
     """False for an approximation route whose bodies are read back as the task they really are."""
+    when: str = ""
+    """When a task with several routes takes this one, in the page's words (README's price table)."""
 
     def service_for(self, spec: ModelSpec) -> ServiceModel:
         service = service_model(self.service or spec.model_id)

@@ -84,6 +84,7 @@ ColorGuidedRequest.mappings = {
                 },
                 required=frozenset({"prompt", "image"}),
                 decodes=False,
+                when="an approximation: Style Guide with a swatch of your colours",
             )
         },
         notes=_notes,

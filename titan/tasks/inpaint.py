@@ -108,11 +108,13 @@ InpaintRequest.mappings = {
                     "style_preset": Plain("style"),
                 },
                 required=frozenset({"prompt", "image"}),
+                when="a painted mask and a prompt",
             ),
             "erase": Native(
                 "stability.stable-image-erase-object-v1:0",
                 {"image": Picture("image"), "mask": InvertedMask("mask_image"), "grow_mask": Plain("grow_mask")},
                 required=frozenset({"image", "mask"}),
+                when="no prompt: the object is removed",
             ),
             "search_replace": Native(
                 "stability.stable-image-search-replace-v1:0",
@@ -124,6 +126,7 @@ InpaintRequest.mappings = {
                     "style_preset": Plain("style"),
                 },
                 required=frozenset({"prompt", "image", "search_prompt"}),
+                when="a mask prompt instead of a painted mask",
             ),
         },
         route=_route,

@@ -39,7 +39,7 @@ class TextImageRequest(OutputSize, GenerationSettings, Request):
         return self.condition_image.size if self.condition_image is not None else (1024, 1024)
 
 
-def _guide(service: str, mode: str) -> Native:
+def _guide(service: str, mode: str, when: str) -> Native:
     return Native(
         service,
         {
@@ -51,6 +51,7 @@ def _guide(service: str, mode: str) -> Native:
         },
         required=frozenset({"prompt", "image"}),
         implied={"control_mode": mode},
+        when=when,
     )
 
 
@@ -97,9 +98,12 @@ TextImageRequest.mappings = {
                     "mode": Fixed("text-to-image", sent=False),
                 },
                 required=frozenset({"prompt"}),
+                when="no layout guide (the picked model)",
             ),
-            "sketch": _guide("stability.stable-image-control-sketch-v1:0", "CANNY_EDGE"),
-            "structure": _guide("stability.stable-image-control-structure-v1:0", "SEGMENTATION"),
+            "sketch": _guide("stability.stable-image-control-sketch-v1:0", "CANNY_EDGE", "a guide, Follow outlines"),
+            "structure": _guide(
+                "stability.stable-image-control-structure-v1:0", "SEGMENTATION", "a guide, Follow regions"
+            ),
         },
         route=_route,
         notes=_notes,

@@ -134,7 +134,9 @@ def _prompted(service: str, upscaler: str, *, style: bool) -> Native:
     }
     if style:
         keys["style_preset"] = Plain("style")
-    return Native(service, keys, required=frozenset({"image", "prompt"}), implied={"upscaler": upscaler})
+    return Native(
+        service, keys, required=frozenset({"image", "prompt"}), implied={"upscaler": upscaler}, when=upscaler.title()
+    )
 
 
 UpscaleRequest.mappings = {
@@ -146,6 +148,7 @@ UpscaleRequest.mappings = {
                 required=frozenset({"image"}),
                 implied={"upscaler": "fast"},
                 seeded=False,
+                when="Fast (4×)",
             ),
             "conservative": _prompted("stability.stable-conservative-upscale-v1:0", "conservative", style=False),
             "creative": _prompted("stability.stable-creative-upscale-v1:0", "creative", style=True),

@@ -84,6 +84,7 @@ VariationRequest.mappings = {
                     "strength": Converted("similarity_strength", send=strength_for, read=similarity_for, always=True),
                 },
                 required=frozenset({"prompt", "image", "mode", "strength"}),
+                when="image to image from the first picture",
             )
         },
         notes=_notes,
