@@ -20,7 +20,7 @@ from typing import Any
 
 import gradio as gr
 
-from titan import Kind, ModelSpec, Option, Request, family_for
+from titan import Kind, ModelSpec, Option, Request, family_for, load_image
 
 Updates = dict[Any, Any]
 Values = dict[Any, Any]
@@ -118,7 +118,17 @@ def choice_list(option: Option, spec: ModelSpec | None) -> list[tuple[str, str]]
     return [("None", ""), *pairs] if option.limits else pairs
 
 
+def picture(value: Any) -> Any:
+    """An image Gradio can show: stored PNG bytes (History) and body images become PIL images; paths stay."""
+    data = getattr(value, "data", value)
+    return load_image(data) if isinstance(data, bytes) else value
+
+
 def _shown(option: Option, value: Any) -> Any:
+    if option.kind in (Kind.IMAGE, Kind.MASK) and value is not None:
+        return picture(value)
+    if option.kind is Kind.IMAGES and value is not None:
+        return [picture(item) for item in value]
     if value is None:
         if option.kind is Kind.TEXT or (option.kind is Kind.CHOICE and option.limits):
             return ""

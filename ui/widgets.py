@@ -32,7 +32,7 @@ from titan import (
     random_seed,
 )
 
-from .form import FieldWidget, Updates, Values, Widget, availability
+from .form import FieldWidget, Updates, Values, Widget, availability, picture
 
 PAINT = (255, 45, 111, 140)  # the inpaint brush: #FF2D6F at 55 %
 #: Outpaint's "Extend to" presets.
@@ -263,18 +263,12 @@ def painted_mask(editor: dict[str, Any], *, invert: bool = False) -> Image.Image
     return invert_mask(mask) if invert else mask
 
 
-def mask_to_layer(mask: Image.Image) -> np.ndarray:
-    """A Titan mask (black = change) as the editor's painted RGBA layer."""
-    painted = np.asarray(mask.convert("L")) < 128
+def mask_to_layer(mask: Any) -> np.ndarray:
+    """A Titan mask (black = change; a path, PNG bytes or a PIL image) as the editor's painted RGBA layer."""
+    painted = np.asarray(load_image(mask, field="mask_image").convert("L")) < 128
     layer = np.zeros((*painted.shape, 4), np.uint8)
     layer[painted] = PAINT
     return layer
-
-
-def picture(value: Any) -> Any:
-    """Something Gradio can show: a body image becomes a PIL image; paths and arrays stay."""
-    data = getattr(value, "data", None)
-    return load_image(data) if isinstance(data, bytes) else value
 
 
 class PromptOrRemove(Widget):
