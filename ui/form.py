@@ -211,6 +211,16 @@ def field_widget(name: str, option: Option, spec: ModelSpec, *, elem_id: str, **
     raise ValueError(f"no standard widget for {kind} ({name}); give the form one")
 
 
+def without_idle_guide(options: dict[str, Option], fields: dict[str, Any]) -> dict[str, Any]:
+    """How to follow a guide (its mode, its strength) means nothing without the guide's image. Their
+    controls always hold a value, so while no guide image is given those fields stay unset."""
+    guide = [name for name, option in options.items() if option.group == "guide"]
+    images = [name for name in guide if options[name].kind is Kind.IMAGE]
+    if not images or any(fields.get(name) is not None for name in images):
+        return fields
+    return {name: None if name in guide else value for name, value in fields.items()}
+
+
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
@@ -286,7 +296,8 @@ class Form:
         fields: dict[str, Any] = {}
         for part in parts:
             fields |= part
-        return self.request_type(**{name: value for name, value in fields.items() if name in self.options})
+        fields = {name: value for name, value in fields.items() if name in self.options}
+        return self.request_type(**without_idle_guide(self.options, fields))
 
     def show(self, request: Request) -> Updates:
         updates: Updates = {}
