@@ -205,7 +205,7 @@ def _wire_generate(shared: Shared, parts: TabParts) -> None:
         model = values[shared.model]
         progress(0.05, desc="Waiting for Amazon Bedrock…" if playground.billed else "Working…")
         try:
-            task_request = form.request(values)
+            task_request = form.request(values, spec=get_model(model))
             delivered = playground.run(task_request, model=model, person=person_of(request))
         except TitanError as err:
             if isinstance(err, TitanModelUnavailableError):
