@@ -421,6 +421,9 @@ class ExtendWidget(Widget):
                     self.sides[side] = field_widget(side, options[side], spec, elem_id=f"{tab_id}-{side}")
         self.components = tuple(widget.component for widget in self.sides.values())
 
+    def component_for(self, name: str) -> Any:
+        return self.sides[name].component
+
     def read(self, values: Values) -> dict[str, Any]:
         return {side: int(values.get(widget.component) or 0) or None for side, widget in self.sides.items()}
 
