@@ -212,6 +212,7 @@ OutpaintRequest.mappings = {
         required=frozenset({"text"}),
         encode=OutpaintRequest.padded,
         decode=lambda request: request.unpadded(strict=False),
+        derived=frozenset(SIDES),
     ),
     "stability": StabilityTask(
         routes={
