@@ -208,7 +208,9 @@ class MaskPainter(Widget):
         )
         self.invert = gr.Checkbox(value=False, label="Invert mask", info="Paint what to keep instead.")
         self.background = gr.State(None)  # the uploaded picture, for the price: the strokes are never needed there
-        self.components = (self.editor, self.invert)
+        # The picture's State is one of the components: show() writes it (History, Send to, Edit), so every
+        # event that shows a request must list it among its outputs.
+        self.components = (self.editor, self.invert, self.background)
         private = {"api_visibility": "private", "queue": False, "show_progress": "hidden"}
         self.editor.upload(_background, inputs=self.editor, outputs=self.background, **private)
         self.editor.clear(lambda: None, outputs=self.background, **private)
