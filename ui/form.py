@@ -95,18 +95,14 @@ class FieldWidget(Widget):
 
 def availability(spec: ModelSpec, request_type: type[Request], name: str, option: Option) -> dict[str, Any]:
     """Visible, enabled and explained as `spec` treats the field: refused → hidden, not sent → greyed with why."""
-    if hidden_on(spec, name, option):
+    refused = name in spec.refused_options or (
+        option.kind is Kind.CHOICE and option.limits and not choices_of(option, spec)
+    )
+    if refused:
         return {"visible": False}
     if not family_for(spec).takes(spec, request_type, name):
         return {"visible": True, "interactive": False, "info": f"Not sent to {spec.name}: its API has no such setting."}
     return {"visible": True, "interactive": True, "info": option.help}
-
-
-def hidden_on(spec: ModelSpec, name: str, option: Option) -> bool:
-    """True when `spec` refuses the field outright (or has no choices for it): its control is hidden."""
-    return name in spec.refused_options or bool(
-        option.kind is Kind.CHOICE and option.limits and not choices_of(option, spec)
-    )
 
 
 def choices_of(option: Option, spec: ModelSpec | None) -> tuple[str, ...]:
@@ -290,14 +286,16 @@ class Form:
     def request(self, values: Values, *, spec: ModelSpec | None = None) -> Request:
         """The task's request from the page's values (unset controls: None).
 
-        With `spec` (the model picked), fields whose controls that model hides stay unset: a value
-        such a control still holds from another model is not something the person can see or change.
+        With `spec` (the model picked), fields whose controls that model hides or greys out stay
+        unset: the value such a control holds (its start value, or one set for another model) is
+        not something the person can change, and that model would not be sent it anyway.
         """
         request = self._build(widget.read(values) for widget in self.widgets)
         if spec is None:
             return request
-        hidden = [name for name, option in self.options.items() if hidden_on(spec, name, option)]
-        return request.replace(**dict.fromkeys(hidden))
+        family = family_for(spec)
+        unsent = [name for name in self.options if not family.takes(spec, self.request_type, name)]
+        return request.replace(**dict.fromkeys(unsent))
 
     def request_for_price(self, values: Values) -> Request:
         """The request as far as its price goes; controls not given in `values` count with their current value."""
