@@ -82,6 +82,8 @@ class FieldWidget(Widget):
     def on_model(self, spec: ModelSpec, request_type: type[Request]) -> Updates:
         update: dict[str, Any] = availability(spec, request_type, self.name, self.option)
         kind = self.option.kind
+        if kind in (Kind.IMAGE, Kind.MASK, Kind.IMAGES):
+            update.pop("info", None)  # Gradio's image inputs have no info line: an update with one fails
         if kind in (Kind.NUMBER, Kind.INTEGER):
             limits = spec.limit(self.option.limits, self.option.range)
             if limits is not None:
