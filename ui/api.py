@@ -173,8 +173,13 @@ def history_endpoints(shared: Shared) -> list[Any]:
         Args:
             run_id: the run's id, as history_list gives it.
         """
+        user = person_of(request).user
         try:
-            history.delete(person_of(request).user, run_id)
+            history.get(user, run_id)
+        except TitanError:  # someone else's run, or one already gone: nothing is deleted, and the caller is told
+            raise gr.Error(f"There is no run {run_id} in your history.", print_exception=False) from None
+        try:
+            history.delete(user, run_id)
         except TitanError as err:
             raise gr.Error(str(err), print_exception=False) from None
         return True
