@@ -115,10 +115,11 @@ def opened(browser: Any, url: str, viewport: dict[str, int] = WIDE) -> Iterator[
 
 
 def open_tab(page: Any, label: str) -> None:
-    """Select the tab named `label`, from the tab bar or, when the bar is too narrow, its overflow menu."""
+    """Select the tab named `label`, from the tab bar or, when the bar is too narrow, its "More tabs" menu."""
     tab = page.get_by_role("tab", name=label, exact=True)
-    if not tab.is_visible():
-        page.locator("#task-tabs .overflow-menu button, #task-tabs button.overflow-dropdown-button").first.click()
+    if tab.count() == 0 or not tab.is_visible():
+        page.get_by_label("More tabs").click()
+        tab = page.locator("#task-tabs .overflow-dropdown button").get_by_text(label, exact=True)
     tab.click()
     page.wait_for_function(
         "(label) => [...document.querySelectorAll('#task-tabs [role=tab][aria-selected=true]')]"
@@ -138,6 +139,12 @@ def upload(page: Any, elem_id: str, files: str | list[str]) -> None:
     page.locator(f"#{elem_id} img").nth(count - 1).wait_for(state="visible")
 
 
+def upload_to_editor(page: Any, elem_id: str, file: str) -> None:
+    """Put `file` into the image editor `#elem_id` and wait until it is drawn (its upload can be undone)."""
+    page.locator(f"#{elem_id} input[type=file]").set_input_files(file)
+    page.locator(f"#{elem_id} button[aria-label=Undo]:not([disabled])").wait_for(state="visible")
+
+
 def fill(page: Any, elem_id: str, text: str) -> None:
     """Type `text` into the text box `#elem_id` and leave it (the live price listens for blur)."""
     box = page.locator(f"#{elem_id} textarea, #{elem_id} input").first
@@ -155,8 +162,8 @@ def paint_stroke(page: Any, elem_id: str) -> None:
     x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6
     page.mouse.move(x, y)
     page.mouse.down()
-    for step in range(1, 6):
-        page.mouse.move(x + step * box["width"] * 0.05, y + (step % 2) * 6, steps=3)
+    for step in (1, 2, 3):  # each move redraws the canvas, slowly without a GPU: a few are enough
+        page.mouse.move(x + step * box["width"] * 0.08, y + (step % 2) * 8)
     page.mouse.up()
 
 
