@@ -7,8 +7,10 @@ sleeps; `TIMEOUT_MS` is a ceiling for a slow, busy machine, not a delay.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -85,14 +87,16 @@ def serving(settings: AppSettings, *, client: TitanClient | None = None, **build
 
 @contextmanager
 def chromium() -> Iterator[Any]:
-    """A headless Chromium (Playwright's `Browser`), closed after."""
+    """A headless Chromium (Playwright's `Browser`) with a home of its own, closed after."""
     from playwright.sync_api import sync_playwright
 
     path = chromium_path()
     if path is None:
         raise RuntimeError("Debian's chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+    with tempfile.TemporaryDirectory(prefix="titan-chromium-") as home, sync_playwright() as playwright:
+        # Chromium keeps crash-report settings and a dconf cache under HOME: give it its own.
+        env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": f"{home}/config", "XDG_CACHE_HOME": f"{home}/cache"}
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, env=env)
         try:
             yield browser
         finally:
