@@ -18,8 +18,11 @@ from tests.ui_fixtures import TITAN, api_client, emulator_client, input_files, l
 from titan import TextImageRequest, TitanValidationError, request_types
 
 NOVA, V1 = "amazon.nova-canvas-v1:0", "amazon.titan-image-generator-v1"
-HISTORY_API = {"/history_list": ["task", "query", "offset", "limit"], "/history_delete": ["run_id"]}
-HISTORY_API["/history_zip"] = ["run_ids"]
+HISTORY_API = {
+    "/history_list": ["task", "query", "offset", "limit"],
+    "/history_delete": ["run_id"],
+    "/history_zip": ["run_ids"],
+}
 
 
 @pytest.fixture(scope="module")
