@@ -4,7 +4,8 @@ Starts the app in this process on the offline engine (its history and spending i
 folder, nothing in the user's home), opens every tab in headless Chromium at 1440×900 and at
 390×844 and saves `<out>/<tab>-<width>.png`, then shoots the flows the README shows at
 1440×900: a text-to-image result, an inpaint with its painted mask, an outpaint with its
-canvas preview and a colour-guided result (`<tab>-result-1440.png`).
+canvas preview, a colour-guided result, History with those runs (`<tab>-result-1440.png`) and
+the model picker open (`model_picker-1440.png`).
 
     python -m tools.screenshots                      # into docs/screenshots/
     python -m tools.screenshots --out /tmp/shots --model amazon.nova-canvas-v1:0
@@ -77,7 +78,7 @@ def pick_model(page: Any, model_id: str) -> None:
 
 
 def shoot_flows(browser: Any, url: str, out: Path) -> list[Path]:
-    """Results as a person gets them: text to image, inpaint, outpaint, colour guided."""
+    """Results as a person gets them: text to image, inpaint, outpaint, colour guided; History; the picker."""
     width = WIDE["width"]
     made = []
     with opened(browser, url) as page:
@@ -106,6 +107,15 @@ def shoot_flows(browser: Any, url: str, out: Path) -> list[Path]:
         fill(page, "color_guided-text", "A calm living room interior, soft daylight, wide shot")
         generate(page, "color_guided")
         made.append(shoot(page, out / f"color_guided-result-{width}.png"))
+    with opened(browser, url) as page:
+        open_tab(page, "History")
+        first = page.locator("#history-gallery button.thumbnail-item").first
+        first.click()
+        page.locator("#history-load:not([disabled])").wait_for(state="visible")
+        made.append(shoot(page, out / f"history-result-{width}.png"))
+        page.locator("#model-picker input").click()
+        page.get_by_role("option").first.wait_for(state="visible")
+        made.append(shoot(page, out / f"model_picker-{width}.png"))
     return made
 
 
