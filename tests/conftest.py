@@ -1,13 +1,16 @@
-"""Shared fixtures: a client on a recording mock engine, sample images, AWS isolation."""
+"""Shared fixtures: a client on a recording mock engine, sample images, isolation from AWS and
+from the user's home (history index, spend file, data dir, lifecycle cache)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 
-from titan import FunctionEngine, TitanClient
+from titan import FunctionEngine, TitanClient, history_index, lifecycle
 from titan.images import encode_png_b64
 from titan.models import TITAN_V2
 
@@ -62,10 +65,25 @@ def no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
+def point_home_at(folder: Path, patch: pytest.MonkeyPatch) -> None:
+    """History indexes, the data dir (history, spend.json) and the lifecycle cache go under `folder`.
+
+    XDG_CACHE_HOME stays as it is: Playwright finds its browsers through it.
+    """
+    patch.setenv("XDG_DATA_HOME", str(folder / "data"))
+    patch.setattr(history_index, "default_index_dir", lambda: folder / "history-index")
+    patch.setattr(lifecycle, "default_cache_path", lambda: folder / "cache" / "lifecycle.json")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def home_for_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Session-wide fixtures (an app server shared by tests) never write into the user's home either."""
+    with pytest.MonkeyPatch.context() as patch:
+        point_home_at(tmp_path_factory.mktemp("home"), patch)
+        yield
+
+
 @pytest.fixture(autouse=True)
-def no_user_dirs(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Caches, indexes and data files (platformdirs, the lifecycle cache) go to a temporary folder,
-    never the developer's home."""
-    base = tmp_path_factory.mktemp("user-dirs")
-    for name in ("XDG_CACHE_HOME", "XDG_DATA_HOME"):
-        monkeypatch.setenv(name, str(base / name.lower()))
+def isolated_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each test starts with an empty home of its own, so no test sees another's runs or spending."""
+    point_home_at(tmp_path / "home", monkeypatch)

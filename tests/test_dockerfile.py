@@ -27,3 +27,13 @@ def test_installs_only_the_runtime_requirements() -> None:
 def test_every_env_option_the_image_sets_is_one_the_app_reads() -> None:
     set_in_image = set(re.findall(r"\b(TITAN_[A-Z_]+)=", DOCKERFILE))
     assert set_in_image and set_in_image <= set(ENV_VARS.values())
+
+
+def test_the_image_holds_only_the_app() -> None:
+    copied = re.findall(r"^COPY (\S+)", DOCKERFILE, re.MULTILINE)
+    assert "." not in copied and not {"tests", "bench", "docs", "tools"} & set(copied)
+    assert {"app.py", "titan", "ui", "assets"} <= set(copied)
+
+
+def test_spending_and_history_are_kept_on_the_volume() -> None:
+    assert "TITAN_SPEND=/data/" in DOCKERFILE and "TITAN_HISTORY_DIR=/data/" in DOCKERFILE

@@ -46,7 +46,7 @@ def test_a_freed_slot_goes_to_the_person_running_fewest() -> None:
 def test_giving_up_a_place_in_the_queue_frees_it() -> None:
     gate = Gate(slots=1)
     holder, waiting, behind = gate.enter("alice"), gate.enter("bob"), gate.enter("carol")
-    assert behind.ahead() == 1
+    assert behind.ahead() == 1 and gate.waiting == 2
     waiting.leave()
     assert behind.ahead() == 0
     holder.leave()

@@ -1,31 +1,32 @@
 """The model picker and model families in the UI: states and prices from a stubbed control
-plane, the retired-model notice with its one-click switch, a refusal from Bedrock turned
-into the same switch, and a Stability model running the tabs it can serve (offline engine,
-over gradio_client) while Color guided is greyed out with the reason. No network: the
-control plane is a fake object handed to `build_app`."""
+plane, the retired-model notice with its one-click switch (on the page, over HTTP), a refusal
+from Bedrock remembered with its suggestion, the tabs and controls each family cannot use,
+and a Stability model running the Titan tasks on the offline engine over the public API.
+No network: the control plane is a fake object handed to `build_app`."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-import numpy as np
+import gradio as gr
 import pytest
-from gradio_client import Client, handle_file
-from gradio_client.exceptions import AppError
+from gradio_client import handle_file
 from PIL import Image
 
-from tests.ui_fixtures import free_port, rgb_image, save_png
-from titan import TitanClient, TitanModelUnavailableError
+from tests.ui_fixtures import PageSession, api_client, input_files, launched_app, make_client
+from titan import MODELS, ColorGuidedRequest, History, TitanModelUnavailableError, get_model, open_store
 from titan import lifecycle as lc
 from titan.engines.offline import OfflineEngine
-from titan.models import NOVA_CANVAS, SD35_LARGE, STABLE_IMAGE_CORE, TITAN_V2, Task
-from ui import build_app, launch_options
+from tools.browser import Served, offline_settings, serving
+from ui import build_app
 from ui.models import ModelBoard, PickerParts
-from ui.settings import AppSettings
 
-CORE, NOVA, SD35, TITAN = STABLE_IMAGE_CORE.model_id, NOVA_CANVAS.model_id, SD35_LARGE.model_id, TITAN_V2.model_id
+CORE, NOVA, TITAN = "stability.stable-image-core-v1:1", "amazon.nova-canvas-v1:0", "amazon.titan-image-generator-v2:0"
+SD35, V1 = "stability.sd3-5-large-v1:0", "amazon.titan-image-generator-v1"
 FAR = dt.datetime(2099, 12, 30)  # a legacy end of life that stays in the future
 
 
@@ -45,7 +46,8 @@ class FakePlane:
 
     def image_models(self) -> list[dict[str, Any]]:
         self.asked += 1
-        return [summary(NOVA, "LEGACY", FAR), *(summary(model_id) for model_id in STABLE_IMAGE_CORE.services.values())]
+        stability = [model_id for model_id in MODELS if model_id.startswith("stability.")]
+        return [summary(NOVA, "LEGACY", FAR), *(summary(model_id) for model_id in stability)]
 
     def has_availability(self) -> bool:
         return False
@@ -55,15 +57,13 @@ class FakeBedrock:
     """An engine named "bedrock" in us-west-2 answered by the offline engine; `refuse` model ids
     fail the way Bedrock refuses a legacy-locked model."""
 
-    name = "bedrock"
-    region = "us-west-2"
-    endpoint_url = None
+    name, billed, region, endpoint_url = "bedrock", True, "us-west-2", None
 
     def __init__(self, refuse: tuple[str, ...] = ()) -> None:
         self.refuse = refuse
         self.offline = OfflineEngine()
 
-    def invoke(self, model_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def invoke(self, model_id: str, body: dict[str, Any], **_: Any) -> dict[str, Any]:
         if model_id in self.refuse:
             raise TitanModelUnavailableError(
                 f"{model_id} is a legacy model that this account has not used recently, so AWS locked it. "
@@ -75,9 +75,8 @@ class FakeBedrock:
 
 
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    """The lifecycle cache lives in the test's folder and starts empty; AWS keys are dummies."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+def fresh_lifecycle(monkeypatch) -> Iterator[None]:
+    """Lifecycle answers held in memory start empty (the file cache is the test's, see conftest); dummy keys."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
     lc.clear_cache()
@@ -85,13 +84,20 @@ def isolated(monkeypatch, tmp_path):
     lc.clear_cache()
 
 
-def settings_for(tmp_path, **overrides: Any) -> AppSettings:
-    return AppSettings(
-        output_dir=tmp_path / "outputs", spend_file=tmp_path / "spend.json", port=free_port(), **overrides
-    )
+@contextmanager
+def on_bedrock(folder: Path, engine: Any = None, plane: Any = None, **settings: Any) -> Iterator[Served]:
+    """The app on a fake Bedrock engine with a fake control plane, served."""
+    app_settings = offline_settings(folder, **settings)
+    client = make_client(app_settings.model, engine=engine or FakeBedrock())
+    with serving(app_settings, client=client, control_plane=plane or FakePlane()) as served:
+        yield served
 
 
-def picker_of(demo) -> PickerParts:
+def by_id(demo: Any, elem_id: str) -> Any:
+    return next(block for block in demo.blocks.values() if getattr(block, "elem_id", None) == elem_id)
+
+
+def picker_of(demo: Any) -> PickerParts:
     """The PickerParts behind the page (the switch button's click is its bound `switch_to`)."""
     for block_fn in demo.fns.values():
         owner = getattr(block_fn.fn, "__self__", None)
@@ -100,37 +106,34 @@ def picker_of(demo) -> PickerParts:
     raise AssertionError("no model picker wired")
 
 
-def component(demo, elem_id: str) -> Any:
-    return next(block for block in demo.blocks.values() if getattr(block, "elem_id", None) == elem_id)
-
-
 # --- states, prices, default model ------------------------------------------------------
+
+
+def built_on_bedrock(folder: Path, plane: Any, **settings: Any) -> Any:
+    """The page as built (not served) on a fake Bedrock engine with a fake control plane."""
+    app_settings = offline_settings(folder, **settings)
+    history = History(open_store(folder / "history"), index_dir=folder / "history-index")
+    return build_app(app_settings, make_client(app_settings.model, FakeBedrock()), history, control_plane=plane)
 
 
 def test_picker_shows_each_state_and_price_and_starts_on_the_lifecycle_default(tmp_path):
     plane = FakePlane()
-    demo = build_app(
-        settings_for(tmp_path, pick_model=True), client=TitanClient(engine=FakeBedrock()), control_plane=plane
-    )
-    picker = component(demo, "model-picker")
-    labels = dict((value, label) for label, value in picker.choices)
+    picker = by_id(built_on_bedrock(tmp_path / "a", plane, pick_model=True), "model-picker")
+    labels = {value: label for label, value in picker.choices}
     assert picker.value == CORE  # Titan v2 retired, Nova legacy: the first active model wins
-    assert labels[CORE] == "Stable Image Core · active · $0.04/image"
-    assert labels[NOVA].startswith("Nova Canvas · legacy until 2099-12-30 · $0.04")
-    assert labels[TITAN] == "Titan Image Generator v2 · retired · $0.01/image"
-    assert labels[SD35].endswith("$0.08/image") and plane.asked == 1
-
-    explicit = build_app(
-        settings_for(tmp_path, model=NOVA), client=TitanClient(engine=FakeBedrock()), control_plane=plane
-    )
-    assert component(explicit, "model-picker").value == NOVA  # --model wins over the default choice
+    assert labels[CORE].startswith("Stable Image Core · active · $0.04/image · ")
+    assert labels[NOVA].startswith("Nova Canvas · legacy until 2099-12-30 · $0.04/image")
+    assert labels[TITAN].startswith("Titan Image Generator v2 · retired · $0.01/image")
+    assert "$0.08/image" in labels[SD35] and plane.asked == 1
+    explicit = built_on_bedrock(tmp_path / "b", plane, model=NOVA)
+    assert by_id(explicit, "model-picker").value == NOVA  # --model wins over the default choice
     assert plane.asked == 1  # asked once, then cached
 
 
 def test_states_for_an_account_without_permission_come_from_the_table_with_a_note():
     class Denied(FakePlane):
         def image_models(self) -> list[dict[str, Any]]:
-            from titan.errors import TitanAccessDeniedError
+            from titan import TitanAccessDeniedError
 
             raise TitanAccessDeniedError("no")
 
@@ -142,153 +145,143 @@ def test_states_for_an_account_without_permission_come_from_the_table_with_a_not
     assert offline.note() == "" and offline.report.facts is None  # the offline engine never asks AWS
 
 
-# --- retired model: one sentence and a switch ---------------------------------------------
+def test_a_retired_model_offers_a_usable_model_in_one_click():
+    board = ModelBoard(True, lc.table_report("us-west-2"), today=dt.date(2026, 11, 1))
+    picker = PickerParts(board, None, None, None, None)
+    assert picker.switch_update(TITAN) == {
+        "__type__": "update",
+        "value": "Switch to Stable Image Core",  # Nova Canvas is past its end of life too
+        "visible": True,
+    }
+    assert "retired" in board.notice(TITAN) and "2026-06-30" in board.notice(TITAN)
+    assert board.notice(CORE) == ""
 
 
-def test_picking_a_retired_model_shows_the_sentence_and_the_switch_selects_the_suggestion(tmp_path):
-    demo = build_app(settings_for(tmp_path), client=TitanClient(engine=FakeBedrock()), control_plane=FakePlane())
-    picker = picker_of(demo)
-    on_model = next(fn.fn for fn in demo.fns.values() if getattr(fn.fn, "__name__", "") == "on_model")
-
-    updates = on_model(TITAN)  # what picking Titan v2 in the dropdown does
-    notice, switch = updates[picker.notice], updates[picker.switch]
-    assert notice["visible"] and "retired Titan Image Generator v2" in notice["value"]
-    assert notice["value"].count(".") == 1  # one plain sentence
-    assert switch == {"__type__": "update", "value": "Switch to Stable Image Core", "visible": True}
-    assert picker.switch_to(TITAN) == CORE  # the click selects the suggested model
-
-    calm = on_model(CORE)
-    assert calm[picker.notice]["visible"] is False and calm[picker.switch]["visible"] is False
-
-    legacy = on_model(NOVA)
-    assert "legacy until 2099-12-30" in legacy[picker.notice]["value"] and legacy[picker.switch]["visible"]
+# --- on the page: the notice, the switch, what each model can do ---------------------------
 
 
-def test_a_refusal_from_bedrock_offers_its_suggestion(tmp_path):
-    engine = FakeBedrock(refuse=(NOVA,))
-    demo = build_app(settings_for(tmp_path, model=NOVA), client=TitanClient(engine=engine), control_plane=FakePlane())
-    picker = picker_of(demo)
-    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings_for(tmp_path)))
-    try:
-        api = Client(url, verbose=False)
-        with pytest.raises(AppError, match="legacy model"):
-            api.predict(model=NOVA, prompt="A teal mug", size="1024x1024", api_name="/text_image")
-        api.close()
-    finally:
-        demo.close()
-    notice, switch = picker.after_failure()["fn"](NOVA)  # the .failure() listener after Generate
-    assert (
-        "Amazon Bedrock refused Nova Canvas" in notice["value"]
-        and "Switch to Stable Diffusion 3.5 Large" in (notice["value"])
-    )
-    assert switch["value"] == "Switch to Stable Diffusion 3.5 Large" and switch["visible"]
-    assert picker.switch_to(NOVA) == SD35
-    assert "refused by Bedrock" in picker.board.label(NOVA)
+def test_picking_a_retired_model_shows_one_sentence_and_the_switch_picks_the_suggestion(tmp_path):
+    with on_bedrock(tmp_path, model=CORE) as served, PageSession(served) as page:
+        demo = served.demo
+        model, notice, switch = (by_id(demo, name) for name in ("model-picker", "model-notice", "model-switch"))
+        shown = page.call(page.event("on_model"), {model: TITAN})  # what picking Titan v2 does
+        assert shown[notice]["visible"] and "Titan Image Generator v2" in shown[notice]["value"]
+        assert shown[notice]["value"].rstrip(".").count(". ") == 0  # one plain sentence
+        assert shown[switch] == {"__type__": "update", "value": "Switch to Stable Image Core", "visible": True}
+        page.call(page.event("switch_to"))  # the click selects the suggested model
+        assert page.value(model) == CORE
+
+        calm = page.call(page.event("on_model"), {model: CORE})
+        assert calm[notice]["visible"] is False and calm[switch]["visible"] is False
+        legacy = page.call(page.event("on_model"), {model: NOVA})
+        assert "2099-12-30" in legacy[notice]["value"] and legacy[switch]["visible"]
 
 
-# --- tabs and controls a family cannot use -------------------------------------------------
+def test_every_model_can_be_picked_and_the_tabs_follow_it(tmp_path):
+    """Titan v2 greys out the Stability-only tabs and says which model can; Stability greys out none,
+    but greys the controls its services ignore and explains its sizes."""
+    with launched_app(tmp_path, model=TITAN) as served, PageSession(served) as page:
+        demo = served.demo
+        model = by_id(demo, "model-picker")
+        for model_id in MODELS:
+            page.call(page.event("on_model"), {model: model_id})  # each pick goes through
+        titan = page.call(page.event("on_model"), {model: TITAN})
+        assert titan[by_id(demo, "tab-upscale")]["interactive"] is False
+        assert titan[by_id(demo, "upscale-go")]["interactive"] is False
+        assert titan[by_id(demo, "tab-inpaint")]["interactive"] is True
+        assert titan[by_id(demo, "text_image-cfg_scale")]["interactive"] is True
+        assert titan[by_id(demo, "outpaint-left")]["interactive"] is True  # Titan extends by its own canvas
+        stability = page.call(page.event("on_model"), {model: CORE})
+        tabs = [block for block in stability if isinstance(block, gr.Tab)]
+        assert tabs and all(stability[tab]["interactive"] for tab in tabs)
+        cfg = stability[by_id(demo, "text_image-cfg_scale")]
+        assert cfg["interactive"] is False and cfg["info"].startswith("Not sent to Stable Image Core")
+        assert stability[by_id(demo, "outpaint-mode")]["interactive"] is False
+        assert "aspect ratio" in stability[by_id(demo, "text_image-note")]["value"]
+    board = ModelBoard.for_engine(OfflineEngine())
+    notice = board.task_notice(get_model(TITAN), "UPSCALE")
+    assert "not supported by Titan Image Generator v2" in notice and "Stable Image Core" in notice
 
 
-def test_stability_greys_out_color_guided_and_disables_ignored_controls(tmp_path):
-    demo = build_app(settings_for(tmp_path), client=TitanClient(engine=FakeBedrock()), control_plane=FakePlane())
-    picker = picker_of(demo)
-    updates = picker.updates(CORE)
-    assert updates[picker.tabs[Task.COLOR_GUIDED_GENERATION]] == {"__type__": "update", "interactive": False}
-    assert updates[picker.tabs[Task.TEXT_IMAGE]]["interactive"] is True
-    row = picker.rows[Task.COLOR_GUIDED_GENERATION]
-    assert "colour-palette" in updates[row.notice] and updates[row.button]["interactive"] is False
-    cfg = picker.controls[Task.TEXT_IMAGE]["cfg_scale"]
-    assert updates[cfg]["interactive"] is False and "ignore this setting" in updates[cfg]["info"]
-    mode = picker.controls[Task.OUTPAINTING]["mode"]
-    assert updates[mode]["interactive"] is False
-    assert picker.controls[Task.INPAINTING]["mode"] not in updates  # Inpaint's replace/remove is not Titan's mode
-    note = picker.rows[Task.TEXT_IMAGE].note
-    assert "aspect ratio" in updates[note]["value"]
-
-    titan = picker.updates(NOVA)
-    assert titan[cfg]["interactive"] is True and titan[picker.tabs[Task.COLOR_GUIDED_GENERATION]]["interactive"]
+def test_a_refusal_from_bedrock_is_remembered_with_its_suggestion(tmp_path):
+    with on_bedrock(tmp_path, engine=FakeBedrock(refuse=(NOVA,)), model=NOVA) as served, PageSession(served) as page:
+        demo = served.demo
+        page.call(page.event("on_model"), {by_id(demo, "model-picker"): NOVA})
+        page.call(
+            page.event("generate", output=by_id(demo, "text_image-results")),
+            {by_id(demo, "text_image-text"): "A teal mug"},
+        )
+        assert "legacy model" in page.value(by_id(demo, "text_image-error"))
+        picker = picker_of(demo)
+        assert "refused by Bedrock" in picker.board.label(NOVA)
+        notice = picker.board.notice(NOVA)
+        assert "Amazon Bedrock refused Nova Canvas" in notice and "Switch to Stable Diffusion 3.5 Large" in notice
+        assert picker.switch_to(NOVA) == SD35
+        again = page.call(page.event("on_model"), {by_id(demo, "model-picker"): NOVA})  # picked again: it says so
+        assert again[by_id(demo, "model-switch")]["value"] == "Switch to Stable Diffusion 3.5 Large"
 
 
 # --- a Stability model over the HTTP API, offline engine ----------------------------------
 
 
-@contextmanager
-def offline_api(tmp_path):
-    settings = settings_for(tmp_path, model=CORE)
-    demo = build_app(settings, client=TitanClient(engine="offline", model_id=CORE))
-    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
-    api = Client(url, verbose=False)
-    try:
-        yield api
-    finally:
-        api.close()
-        demo.close()
-
-
 @pytest.fixture(scope="module")
-def stability_api(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("stability")
-    lc.clear_cache()
-    with offline_api(folder) as api:
+def stability(tmp_path_factory) -> Iterator[Any]:
+    with launched_app(tmp_path_factory.mktemp("stability"), model=CORE) as served, api_client(served) as api:
         yield api
 
 
 @pytest.fixture(scope="module")
-def photo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("inputs")
-    layer = np.zeros((384, 512, 4), np.uint8)
-    layer[100:200, 150:300] = (255, 45, 111, 140)
-    Image.fromarray(layer, "RGBA").save(folder / "layer.png")
-    return {"photo": save_png(rgb_image(512, 384), folder / "photo.png"), "layer": folder / "layer.png"}
+def files(tmp_path_factory) -> dict[str, Path]:
+    return input_files(tmp_path_factory.mktemp("inputs"))
 
 
-def test_stability_text_image_sends_an_aspect_ratio_and_says_so(stability_api):
-    gallery, status, request, snippet, _ = stability_api.predict(
-        model=CORE, prompt="A red bucket on a beach", number_of_images=2, size="1152x768", seed=5, lock_seed=True,
-        api_name="/text_image",
+def test_stability_text_image_sends_an_aspect_ratio_and_says_what_it_left_out(stability):
+    images, run = stability.predict(
+        model=CORE, text="A red bucket on a beach", number_of_images=2, width=1152, height=768, seed=5,
+        cfg_scale=7.0, api_name="/text_image",
     )  # fmt: skip
-    assert len(gallery) == 2 and [call["modelId"] for call in request] == [CORE, CORE]
-    assert [call["body"]["seed"] for call in request] == [5, 6] and request[0]["body"]["aspect_ratio"] == "3:2"
-    assert "cfg_scale" not in request[0]["body"] and "cfgScale" not in request[0]["body"]
-    assert "sent as aspect ratio 3:2" in status and "Not sent to Stable Image Core" in status
-    assert "$0.080" in status  # 2 × Core's $0.04
-    assert "region_name='us-west-2'" in snippet and f"modelId={CORE!r}" in snippet
-    assert "2 invoke_model calls" in snippet and 'body["seed"]: 5, 6' in snippet
+    calls = run["calls"]
+    assert len(images) == 2 and [call["modelId"] for call in calls] == [CORE, CORE]
+    assert [call["body"]["seed"] for call in calls] == [5, 6] and calls[0]["body"]["aspect_ratio"] == "3:2"
+    assert "cfg_scale" not in calls[0]["body"] and "cfgScale" not in calls[0]["body"]
+    assert any("sent as aspect ratio 3:2" in note for note in run["notes"])
+    assert any(note.startswith("Not sent to Stable Image Core: Prompt strength") for note in run["notes"])
+    assert run["price"] == {"per_image_usd": 0.04, "service": "Stable Image Core"}  # 2 calls, 2 × $0.04
 
 
-def test_stability_inpaint_is_priced_by_the_inpaint_service(stability_api, photo):
-    editor = {
-        "background": handle_file(photo["photo"]),
-        "layers": [handle_file(photo["layer"])],
-        "composite": handle_file(photo["photo"]),
-        "id": None,
-    }
-    gallery, status, request, snippet, _ = stability_api.predict(
-        model=CORE, editor=editor, prompt="A lemon", api_name="/inpaint"
+def test_stability_inpaint_is_priced_by_the_inpaint_service(stability, files):
+    images, run = stability.predict(
+        model=CORE,
+        image=handle_file(files["photo"]),
+        mask_image=handle_file(files["mask"]),
+        text="A lemon",
+        api_name="/inpaint",
     )
-    [call] = request
-    assert call["modelId"] == "us.stability.stable-image-inpaint-v1:0" and len(gallery) == 1
+    [call] = run["calls"]
+    assert call["modelId"].endswith("stability.stable-image-inpaint-v1:0") and len(images) == 1
     assert call["body"]["mask"].endswith("base64 chars)") and call["body"]["image"].endswith("base64 chars)")
-    assert "$0.070" in status  # the Inpaint service's price, not Core's
-    assert "b64('mask.png')" in snippet and "iVBOR" not in snippet
+    assert run["price"]["per_image_usd"] == 0.07  # the Inpaint service's price, not Core's
 
 
-def test_stability_outpaint_and_background_removal(stability_api, photo):
-    gallery, status, request, _, _ = stability_api.predict(
-        model=CORE, image=handle_file(photo["photo"]), left=128, right=64, prompt="A meadow", api_name="/outpaint"
+def test_stability_outpaint_and_background_removal(stability, files):
+    _, run = stability.predict(
+        model=CORE, image=handle_file(files["photo"]), left=128, right=64, text="A meadow", api_name="/outpaint"
     )
-    body = request[0]["body"]
-    assert (body["left"], body["right"], body["up"], body["down"]) == (128, 64, 0, 0)
-    assert request[0]["modelId"] == "us.stability.stable-outpaint-v1:0" and "$0.060" in status
+    body = run["calls"][0]["body"]
+    assert (body["left"], body["right"]) == (128, 64) and not body.get("up") and not body.get("down")
+    assert run["calls"][0]["modelId"].endswith("stability.stable-outpaint-v1:0")
+    assert run["price"]["per_image_usd"] == 0.06
 
-    gallery, status, request, _, _ = stability_api.predict(
-        model=CORE, image=handle_file(photo["photo"]), api_name="/remove_background"
-    )
-    assert request[0]["modelId"] == "us.stability.stable-image-remove-background-v1:0"
-    with Image.open(gallery[0]["image"]) as image:
+    images, run = stability.predict(model=CORE, image=handle_file(files["photo"]), api_name="/remove_background")
+    assert run["calls"][0]["modelId"].endswith("stability.stable-image-remove-background-v1:0")
+    with Image.open(images[0]) as image:
         assert image.mode == "RGBA"
 
 
-def test_color_guided_on_stability_is_refused_with_the_reason(stability_api):
-    with pytest.raises(AppError, match="colour-palette"):
-        stability_api.predict(model=CORE, colors="#FF0000", prompt="A poster", api_name="/color_guided")
+def test_color_guided_on_stability_is_approximated_with_style_guide(stability):
+    """Stability has no colour-guided service: the palette goes to Style Guide as a swatch, and the
+    run says so; the offline preview answers it too (with its own palette picture)."""
+    calls = make_client(CORE).calls(ColorGuidedRequest(text="A poster", colors=["#FF0000", "#00FF00"]))
+    assert [call.model_id.removeprefix("us.") for call in calls] == ["stability.stable-image-style-guide-v1:0"]
+    images, run = stability.predict(model=CORE, colors=["#FF0000"], text="A poster", api_name="/color_guided")
+    assert images and any("Style Guide" in note for note in run["notes"])

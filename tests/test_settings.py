@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ui.settings import AppSettings
+from titan import DEFAULT_MODEL_ID, default_data_dir
+from ui.settings import AppSettings, parse_auth
 
 
 def test_auth_flags_repeat_and_combine_with_a_file(tmp_path) -> None:
@@ -34,13 +35,45 @@ def test_unreadable_auth_file(tmp_path) -> None:
 
 
 def test_budgets_and_upload_limit(tmp_path) -> None:
-    env = {"TITAN_BUDGET_USD": "5", "TITAN_SPEND_FILE": str(tmp_path / "spend.json")}
+    env = {"TITAN_BUDGET_USD": "5", "TITAN_SPEND": str(tmp_path / "spend.json")}
     settings = AppSettings.from_args(["--session-budget-usd", "0.5", "--max-upload-mb", "8"], env=env)
     budget = settings.budget()
-    assert (budget.day_limit_usd, budget.session_limit_usd, settings.max_upload_mb) == (5.0, 0.5, 8)
-    assert budget.state_file == tmp_path / "spend.json"
+    assert (budget.day_limit_usd, budget.person_limit_usd, settings.max_upload_mb) == (5.0, 0.5, 8)
+    assert budget.ledger.path == tmp_path / "spend.json"
     with pytest.raises(SystemExit):
         AppSettings.from_args(["--budget-usd", "-1"])
+
+
+def test_spending_is_kept_in_the_users_data_dir_by_default() -> None:
+    """Never beside the code: in the data dir (the test's own, see conftest), or where --spend says."""
+    assert AppSettings.from_args([], env={}).budget().ledger.path == default_data_dir() / "spend.json"
+    assert AppSettings.from_args([], env={}).history_location() == default_data_dir() / "history"
+
+
+def test_settings_from_flags_and_environment(tmp_path) -> None:
+    env = {"TITAN_ENGINE": "offline", "TITAN_PORT": "8000", "TITAN_AUTH": "ann:pw", "TITAN_CONCURRENCY": "3"}
+    settings = AppSettings.from_args([], env=env)
+    assert (settings.engine, settings.port, settings.auth, settings.concurrency) == (
+        "offline",
+        8000,
+        (("ann", "pw"),),
+        3,
+    )
+    assert settings.host == "127.0.0.1" and settings.model == DEFAULT_MODEL_ID and settings.pick_model
+    flags = AppSettings.from_args(
+        ["--port", "9000", "--model", "amazon.nova-canvas-v1:0", "--history-dir", str(tmp_path)], env=env
+    )
+    assert flags.port == 9000 and flags.model == "amazon.nova-canvas-v1:0" and not flags.pick_model
+    assert flags.history_location() == tmp_path
+    assert parse_auth("a:1, b:2") == (("a", "1"), ("b", "2"))
+    with pytest.raises(SystemExit):
+        AppSettings.from_args(["--auth", "nopassword"], env={})
+
+
+def test_importing_the_app_does_no_work() -> None:
+    code = "import app, ui, sys; assert 'boto3' not in sys.modules; print('ok')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.stdout.strip() == "ok", done.stderr
 
 
 @pytest.mark.parametrize(

@@ -324,12 +324,16 @@ def test_nova_refuses_translucent_inputs_sent_as_bodies() -> None:
     pads=st.tuples(*[st.integers(0, 1600)] * 4),
     model=st.sampled_from([TITAN_V2, NOVA_CANVAS, STABLE_IMAGE_CORE]),
 )
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
 def test_a_scaled_outpaint_canvas_always_fits_the_model(size, pads, model) -> None:
     """Picture and paddings shrink together and round down: the canvas never ends one pixel over."""
     left, right, top, bottom = pads
     request = OutpaintRequest(image=Image.new("RGB", size), text="more", left=left, right=right, top=top, bottom=bottom)
-    fitted, _ = request.fitted(model)
+    try:
+        fitted, _ = request.fitted(model)
+    except TitanValidationError as refused:  # a shape no scale can fit is refused in words, never sent
+        assert "too unequal" in str(refused)
+        return
     width, height = fitted.image.size
     canvas = (width + (fitted.left or 0) + (fitted.right or 0), height + (fitted.top or 0) + (fitted.bottom or 0))
     assert max(canvas) <= model.max_input_side

@@ -98,6 +98,11 @@ class Gate:
         with self._lock:
             return sum(self._running.values())
 
+    @property
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._waiting)
+
     def _priority(self, ticket: Ticket) -> tuple[int, int]:
         return self._running[ticket.person], ticket.number
 

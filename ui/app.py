@@ -1,5 +1,5 @@
 """`build_app(settings)`: the whole page — header with the model picker, the engine banner, one tab
-per task (found in `titan`'s task registry), History — and `launch_options(settings)`, what
+per task (found in `titan`'s task registry), History — and `launch_options(settings, demo)`, what
 Gradio 6 takes at launch (theme, CSS, auth, limits)."""
 
 from __future__ import annotations
@@ -113,6 +113,7 @@ def build_app(
         api.register(shared)
     demo.queue(max_size=QUEUE_LIMIT)
     demo.guard = guard  # type: ignore[attr-defined]  # launch_options hands it to the server
+    demo.playground = playground  # type: ignore[attr-defined]  # for whoever runs the page (tests, benches)
     demo.start_facts = start_facts(settings, playground, spec)  # type: ignore[attr-defined]
     return demo
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import gradio as gr
 
-from titan import Kind, ModelSpec, Option, Request, family_for
+from titan import Kind, ModelSpec, Option, Request, family_for, load_image
 
 Updates = dict[Any, Any]
 Values = dict[Any, Any]
@@ -98,6 +98,8 @@ class FieldWidget(Widget):
     def on_model(self, spec: ModelSpec, request_type: type[Request]) -> Updates:
         update: dict[str, Any] = availability(spec, request_type, self.name, self.option)
         kind = self.option.kind
+        if kind in (Kind.IMAGE, Kind.MASK, Kind.IMAGES):
+            update.pop("info", None)  # Gradio's image inputs have no info line: an update with one fails
         if kind in (Kind.NUMBER, Kind.INTEGER):
             limits = spec.limit(self.option.limits, self.option.range)
             if limits is not None:
@@ -138,7 +140,17 @@ def choice_list(option: Option, spec: ModelSpec | None) -> list[tuple[str, str]]
     return [("None", ""), *pairs] if option.limits else pairs
 
 
+def picture(value: Any) -> Any:
+    """An image Gradio can show: stored PNG bytes (History) and body images become PIL images; paths stay."""
+    data = getattr(value, "data", value)
+    return load_image(data) if isinstance(data, bytes) else value
+
+
 def _shown(option: Option, value: Any) -> Any:
+    if option.kind in (Kind.IMAGE, Kind.MASK) and value is not None:
+        return picture(value)
+    if option.kind is Kind.IMAGES and value is not None:
+        return [picture(item) for item in value]
     if value is None:
         if option.kind is Kind.TEXT or (option.kind is Kind.CHOICE and option.limits):
             return ""
@@ -283,9 +295,13 @@ class Form:
     def price_components(self) -> list[Any]:
         return [component for widget in self.widgets for component in widget.price_components]
 
-    def request(self, values: Values, spec: ModelSpec) -> Request:
-        """The task's request from the page's values for `spec` (unset controls, and controls `spec` does
-        not take, are None: a greyed control's value is not sent)."""
+    def request(self, values: Values, spec: ModelSpec | None = None) -> Request:
+        """The task's request from the page's values (unset controls: None).
+
+        With `spec` (the model picked), fields whose controls that model hides or greys out stay
+        unset: the value such a control holds (its start value, or one set for another model) is
+        not something the person can change, and that model would not be sent it anyway.
+        """
         return self._build((widget.read(values) for widget in self.widgets), spec)
 
     def request_for_price(self, values: Values, spec: ModelSpec) -> Request:
@@ -293,21 +309,18 @@ class Form:
         values = {**{component: getattr(component, "value", None) for component in self.price_components}, **values}
         return self._build((widget.read_for_price(values) for widget in self.widgets), spec)
 
-    def _build(self, parts: Iterable[dict[str, Any]], spec: ModelSpec) -> Request:
+    def _build(self, parts: Iterable[dict[str, Any]], spec: ModelSpec | None) -> Request:
         fields: dict[str, Any] = {}
         for part in parts:
             fields |= part
-        family = family_for(spec)
-        for name in list(fields):
-            if name in self.options and not family.takes(spec, self.request_type, name):
-                fields[name] = None
-        for (
-            name,
-            option,
-        ) in self.options.items():  # a control that means nothing yet is not sent (no guide, no strength)
+        fields = {name: value for name, value in fields.items() if name in self.options}
+        if spec is not None:
+            family = family_for(spec)
+            fields |= {name: None for name in fields if not family.takes(spec, self.request_type, name)}
+        for name, option in self.options.items():  # a control that means nothing yet is not sent (no guide)
             if option.needs and fields.get(option.needs) is None:
                 fields[name] = None
-        return self.request_type(**{name: value for name, value in fields.items() if name in self.options})
+        return self.request_type(**fields)
 
     def show(self, request: Request) -> Updates:
         updates: Updates = {}

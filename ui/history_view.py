@@ -25,7 +25,11 @@ class Listing:
 
     @property
     def count(self) -> str:
-        return f"{plural(self.total, 'run')} · showing {self.shown}"
+        if self.more:
+            return f"{plural(self.total, 'run')} · showing {self.shown}"
+        if self.shown == len(self.choices):  # one page holds them all
+            return f"{plural(self.total, 'run')} · {plural(len(self.gallery), 'image')}"
+        return f"{plural(self.total, 'run')} · all shown"
 
     @property
     def more(self) -> bool:

@@ -32,7 +32,7 @@ from titan import (
     random_seed,
 )
 
-from .form import FieldWidget, Updates, Values, Widget, availability
+from .form import FieldWidget, Updates, Values, Widget, availability, picture
 
 PAINT = (255, 45, 111, 140)  # the inpaint brush: #FF2D6F at 55 %
 #: Outpaint's "Extend to" presets.
@@ -208,7 +208,9 @@ class MaskPainter(Widget):
         )
         self.invert = gr.Checkbox(value=False, label="Invert mask", info="Paint what to keep instead.")
         self.background = gr.State(None)  # the uploaded picture, for the price: the strokes are never needed there
-        self.components = (self.editor, self.invert)
+        # The picture's State is one of the components: show() writes it (History, Send to, Edit), so every
+        # event that shows a request must list it among its outputs.
+        self.components = (self.editor, self.invert, self.background)
         private = {"api_visibility": "private", "queue": False, "show_progress": "hidden"}
         self.editor.upload(_background, inputs=self.editor, outputs=self.background, **private)
         self.editor.clear(lambda: None, outputs=self.background, **private)
@@ -263,18 +265,12 @@ def painted_mask(editor: dict[str, Any], *, invert: bool = False) -> Image.Image
     return invert_mask(mask) if invert else mask
 
 
-def mask_to_layer(mask: Image.Image) -> np.ndarray:
-    """A Titan mask (black = change) as the editor's painted RGBA layer."""
-    painted = np.asarray(mask.convert("L")) < 128
+def mask_to_layer(mask: Any) -> np.ndarray:
+    """A Titan mask (black = change; a path, PNG bytes or a PIL image) as the editor's painted RGBA layer."""
+    painted = np.asarray(load_image(mask, field="mask_image").convert("L")) < 128
     layer = np.zeros((*painted.shape, 4), np.uint8)
     layer[painted] = PAINT
     return layer
-
-
-def picture(value: Any) -> Any:
-    """Something Gradio can show: a body image becomes a PIL image; paths and arrays stay."""
-    data = getattr(value, "data", None)
-    return load_image(data) if isinstance(data, bytes) else value
 
 
 class PromptOrRemove(Widget):
@@ -426,6 +422,9 @@ class ExtendWidget(Widget):
                 for side in pair:
                     self.sides[side] = field_widget(side, options[side], spec, elem_id=f"{tab_id}-{side}")
         self.components = tuple(widget.component for widget in self.sides.values())
+
+    def component_for(self, name: str) -> Any:
+        return self.sides[name].component
 
     def read(self, values: Values) -> dict[str, Any]:
         return {side: int(values.get(widget.component) or 0) or None for side, widget in self.sides.items()}

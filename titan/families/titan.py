@@ -50,9 +50,12 @@ class TitanBody:
     """Request fields Titan requires for this task beyond the request's own required ones."""
     encode: Callable[[Any], Any] | None = field(default=None, compare=False)
     decode: Callable[[Any], Any] | None = field(default=None, compare=False)
+    derived: frozenset[str] = frozenset()
+    """Request fields `encode` turns into others, so they are sent though no key names them
+    (outpainting's paddings become the canvas and its mask)."""
 
     def fields(self) -> set[str]:
-        return set(self.params) | (set(CONFIG_FIELDS) if self.config else set())
+        return set(self.params) | set(self.derived) | (set(CONFIG_FIELDS) if self.config else set())
 
 
 def _mapping(request_type: type[Request]) -> TitanBody:

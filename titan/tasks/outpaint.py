@@ -98,12 +98,17 @@ class OutpaintRequest(GenerationSettings, Request):
         pads = self.paddings()
         if self.image is None or not any(pads.values()):
             return super().fitted(spec)
+        source = self.image.data if isinstance(self.image, BodyImage) else self.image
+        if spec.family == "titan":  # Titan and Nova are sent the padded canvas: the canvas is what must fit
+            canvas_image, mask = pad_for_outpaint(source, **pads)
+            padded = self.replace(image=canvas_image, mask_image=mask, **dict.fromkeys(SIDES))
+            fitted, notices = super(OutpaintRequest, padded).fitted(spec)
+            return fitted.unpadded(strict=False), notices
         width, height = peek_size(self.image)
         canvas = (width + pads["left"] + pads["right"], height + pads["top"] + pads["bottom"])
         scale = canvas_scale(canvas, spec)
         if scale >= 1.0:
             return super().fitted(spec)
-        source = self.image.data if isinstance(self.image, BodyImage) else self.image
         image = prepare_input(source, field="image")
         # rounded down, picture and paddings alike: their sum must not grow past the limit the scale was for
         small = image.resize((max(1, math.floor(width * scale)), max(1, math.floor(height * scale))), Image.LANCZOS)
@@ -219,6 +224,7 @@ OutpaintRequest.mappings = {
         required=frozenset({"text"}),
         encode=OutpaintRequest.padded,
         decode=lambda request: request.unpadded(strict=False),
+        derived=frozenset(SIDES),
     ),
     "stability": StabilityTask(
         routes={
