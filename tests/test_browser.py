@@ -113,7 +113,7 @@ def test_outpaint_previews_the_canvas_and_extends(page, served):
 
 
 def test_variation_takes_two_pictures(page, served):
-    open_tab(page, "Image variation")
+    open_tab(page, "Variation")
     upload(page, "variation-images", [sample("still_life.png"), sample("product.png")])
     generate(page, "variation")
     assert len(newest_run(served).request["images"]) == 2

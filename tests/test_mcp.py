@@ -9,6 +9,7 @@ import asyncio
 import base64
 import io
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,8 @@ def session(url: str, headers: dict[str, str], work: Any) -> Any:
             await opened.initialize()
             return await work(opened)
 
-    return asyncio.run(go())
+    with ThreadPoolExecutor(1) as thread:  # its own event loop: a session's browser may hold this thread's
+        return thread.submit(asyncio.run, go()).result()
 
 
 def png_data_uri(image: Image.Image) -> str:

@@ -119,10 +119,16 @@ def opened(browser: Any, url: str, viewport: dict[str, int] = WIDE) -> Iterator[
 
 
 def open_tab(page: Any, label: str) -> None:
-    """Select the tab named `label`, from the tab bar or, when the bar is too narrow, its "More tabs" menu."""
+    """Select the tab named `label`, from the tab bar or, when the bar is too narrow, its "More tabs" menu.
+
+    The bar decides what overflows after it is laid out, so the tab and the menu button are
+    waited for together and whichever shows is used.
+    """
     tab = page.get_by_role("tab", name=label, exact=True)
-    if tab.count() == 0 or not tab.is_visible():
-        page.get_by_label("More tabs").click()
+    more = page.get_by_label("More tabs")
+    tab.or_(more).first.wait_for(state="visible")
+    if not tab.is_visible():
+        more.click()
         tab = page.locator("#task-tabs .overflow-dropdown button").get_by_text(label, exact=True)
     tab.click()
     page.wait_for_function(
