@@ -35,6 +35,7 @@ import statistics
 import sys
 import tempfile
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,7 +92,10 @@ def ask(client: Any, app: str, prompt: str, seed: int) -> Any:
 
 
 def describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}".replace("\n", " ")[:200]
+    """What the user got, and the function it came from (a client-side timeout reads differently from an AppError)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (in {frames[-1].name})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}".replace("\n", " ")[:240]
 
 
 def connect(url: str) -> Any:
