@@ -10,8 +10,17 @@
    a process that only imports `titan.images`. The same for N painted-mask conversions of
    editor values with two 4000² layer files. With `--before REV`, the huge uploads also go
    through REV's `fit_image` (what the playground used) for comparison.
+3. A whole inpaint request at 1408², image and mask uploads → validated plan with its body
+   (`TitanClient(engine=FunctionEngine(...)).plan(...)`, nothing sent), for Titan Image
+   Generator v2 and Stable Image Core; median wall and CPU ms (issue 16 point 2: ≤ 150 ms).
+4. The server: the playground started with `--engine offline`, then N concurrent `/inpaint`
+   calls through gradio_client, each its own session uploading the 7999² 1-bit PNG and a
+   1-bit mask of the same size; the server's RSS and peak RSS (VmHWM) before and after
+   (target: peak < 600 MB) and what each call answered (a refusal or a result: both fine).
+   Then the same with `--engine bedrock` against the placeholder emulator: nothing is
+   generated in the server, so its peak is what the uploads and the request path cost.
 
-Run: python bench/uploads.py [--rounds 15] [--uploads 10] [--before REV]
+Run: python bench/uploads.py [--rounds 15] [--uploads 10] [--before REV] [--skip-server] [--model ID]
 """
 
 from __future__ import annotations
@@ -26,14 +35,20 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # titan
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # serving (bench/)
 
 import numpy as np
 from PIL import Image
+from serving import Server, base_env, bedrock_env, start_emulator, start_playground
 
+from titan import DEFAULT_MODEL_ID, TitanClient
+from titan.engines import FunctionEngine
 from titan.images import body_image, body_mask, encode_png_b64, prepare_input
 from titan.masks import check_mask_pixels
 
@@ -196,14 +211,123 @@ def memory(count: int, before: str | None) -> None:
             print(f"   {label:42} {peak:7.0f} {after:7.0f} {grown:14.0f} {figures['seconds']:8.1f}")
 
 
+# --- 3. a whole request body, validated ------------------------------------------------------
+
+PLAN_MODELS = {"Titan Image Generator v2": "amazon.titan-image-generator-v2:0", "Stable Image Core": DEFAULT_MODEL_ID}
+PLAN_TARGET_MS = 150
+
+
+def inpaint_mask(side: int, mode: str = "L") -> Image.Image:
+    """White (keep) with a black rectangle (change): Titan's convention, what the playground takes."""
+    mask = Image.new(mode, (side, side), 255 if mode == "L" else 1)
+    mask.paste(0, (side // 4, side // 4, side // 2, side // 2))
+    return mask
+
+
+def plan_inpaint(client: TitanClient, image: bytes, mask: bytes) -> object:
+    return client.plan(client.request("inpaint", image=image, mask_image=mask, text="a boat"))
+
+
+def time_plans(rounds: int) -> None:
+    print(f"\n3. A whole inpaint request at {SIDE}², uploads → validated plan with its body (median of {rounds})")
+    picture, mask = photo(), encoded(inpaint_mask(SIDE))
+    images = {name: data for name, (data, side) in uploads().items() if side == SIDE and "4032" not in name}
+    print(f"   {'model':26} {'image':24} {'wall ms':>8} {'CPU ms':>8}")
+    for label, model_id in PLAN_MODELS.items():
+        client = TitanClient(engine=FunctionEngine(lambda model, body: {}), model_id=model_id)  # nothing is sent
+        for name, data in images.items():
+            wall, cpu = median_ms(lambda client=client, data=data: plan_inpaint(client, data, mask), rounds)
+            print(f"   {label:26} {name:24} {wall:8.1f} {cpu:8.1f}")
+    print(f"   target: ≤ {PLAN_TARGET_MS} ms (issue 16 point 2); the {picture.size[0]}² photo as above")
+
+
+# --- 4. the server under concurrent huge uploads ---------------------------------------------
+
+SERVER_PEAK_TARGET_MB = 600
+
+
+def one_inpaint(url: str, image: Path, mask: Path) -> tuple[float, str]:
+    """One person's /inpaint call with two uploads; (seconds, what they got)."""
+    from gradio_client import Client, handle_file
+
+    began = time.perf_counter()
+    try:
+        client = Client(url, verbose=False, download_files=False)
+        images, run = client.predict(
+            image=handle_file(image), mask_image=handle_file(mask), text="a red boat", api_name="/inpaint"
+        )
+    except Exception as exc:  # a refusal is an answer too: printed, not counted as a crash
+        return time.perf_counter() - began, f"{type(exc).__name__}: {exc}".replace("\n", " ")[:240]
+    notes = "; ".join([*run.get("notes", []), *run.get("warnings", [])])
+    size = "×".join(map(str, run.get("size", [])))
+    return time.perf_counter() - began, f"{len(images)} image(s) at {size} px, {run.get('model')}; {notes}"[:240]
+
+
+def server_uploads(count: int, model: str | None) -> None:
+    chosen = f"--model {model}" if model else "its default model"
+    print(f"\n4. The playground ({chosen}) under {count} concurrent /inpaint calls, each uploading")
+    with tempfile.TemporaryDirectory(prefix="titan-uploads-") as folder:
+        workdir = Path(folder)
+        scan, mask = workdir / "scan.png", workdir / "scan-mask.png"
+        Image.new("1", (HUGE_SIDE, HUGE_SIDE), 1).save(scan)
+        inpaint_mask(HUGE_SIDE, mode="1").save(mask)
+        sizes = [path.stat().st_size // 1024 for path in (scan, mask)]
+        print(f"   a {HUGE_SIDE}² 1-bit PNG ({sizes[0]} KB) and its mask ({sizes[1]} KB)")
+        for engine in ("offline", "bedrock"):
+            run = workdir / engine
+            run.mkdir()
+            print(f"   --engine {engine}{SERVER_ENGINES[engine]}")
+            with uploads_server(run, engine, count, model) as server:
+                before = server.memory_mb("VmRSS"), server.memory_mb("VmHWM")
+                with ThreadPoolExecutor(count) as pool:
+                    answers = list(pool.map(lambda _, url=server.url: one_inpaint(url, scan, mask), range(count)))
+                after = server.memory_mb("VmRSS"), server.memory_mb("VmHWM")
+            print_server_run(before, after, answers)
+
+
+SERVER_ENGINES = {
+    "offline": " (the offline preview engine generates in the server; what the brief asks)",
+    "bedrock": " against the placeholder emulator, no delay (no generation in the server: the upload path alone)",
+}
+
+
+@contextmanager
+def uploads_server(workdir: Path, engine: str, count: int, model: str | None) -> Iterator[Server]:
+    """The playground on `engine`; for "bedrock" with the placeholder emulator in front, stopped after."""
+    extra = ("--model", model) if model else ()
+    emulator = start_emulator(workdir, delay=0) if engine == "bedrock" else None
+    try:
+        env = bedrock_env(emulator) if emulator else base_env()
+        server = start_playground(workdir, engine=engine, concurrency=max(16, count), env=env, extra=extra)
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        if emulator:
+            emulator.stop()
+
+
+def print_server_run(before: tuple[float, float], after: tuple[float, float], answers: list[tuple[float, str]]) -> None:
+    print(f"     server RSS before {before[0]:.0f} MB (peak so far {before[1]:.0f})")
+    print(f"     server RSS after  {after[0]:.0f} MB (peak so far {after[1]:.0f})   target: < {SERVER_PEAK_TARGET_MB}")
+    for number, (seconds, answer) in enumerate(answers, start=1):
+        print(f"     call {number:2}: {seconds:5.1f} s  {answer}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15, help="timed rounds per upload (default 15)")
     parser.add_argument("--uploads", type=int, default=10, help="concurrent huge uploads (default 10)")
     parser.add_argument("--before", metavar="REV", help="also measure fit_image as it was at this git revision")
+    parser.add_argument("--skip-server", action="store_true", help="leave out part 4 (the app under uploads)")
+    parser.add_argument("--model", help="the app's model in part 4 (default: the app's default, Stable Image Core)")
     arguments = parser.parse_args()
     time_bodies(arguments.rounds)
     memory(arguments.uploads, arguments.before)
+    time_plans(arguments.rounds)
+    if not arguments.skip_server:
+        server_uploads(arguments.uploads, arguments.model)
 
 
 if __name__ == "__main__":
