@@ -8,7 +8,6 @@ Not a bench itself: bench/load.py and bench/uploads.py import it.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import socket
 import subprocess
@@ -89,13 +88,6 @@ def base_env() -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
 
 
-def emulator_supports_match() -> bool:
-    """Whether titan.emulator's faults take `@MATCH` (documented there, not implemented when this was written)."""
-    from titan.emulator import Fault
-
-    return "match" in {field.name for field in dataclasses.fields(Fault)}
-
-
 def start_emulator(workdir: Path, *, delay: float, slow_match: tuple[float, str] | None = None) -> Server:
     """The Bedrock emulator with placeholder answers after `delay` s; `slow_match` = (seconds, text) adds
     that many seconds for bodies containing the text (the `slow:SECONDS@TEXT` fault)."""
@@ -103,11 +95,7 @@ def start_emulator(workdir: Path, *, delay: float, slow_match: tuple[float, str]
     command = [sys.executable, "-m", "titan.emulator", "--port", str(port), "--delay", str(delay), "--placeholder"]
     if slow_match:
         seconds, text = slow_match
-        if emulator_supports_match():
-            command += ["--fault", f"slow:{seconds:g}@{text}"]
-        else:
-            fallback = [sys.executable, str(BENCH / "emulator_match.py")]
-            command = [*fallback, *command[3:], "--slow-match", f"{seconds:g}@{text}"]
+        command += ["--fault", f"slow:{seconds:g}@{text}"]
     url = f"http://127.0.0.1:{port}"
     return start("emulator", command, url=url, health=f"{url}/_emulator/health", env=base_env(), workdir=workdir)
 
