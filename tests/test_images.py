@@ -330,3 +330,33 @@ def test_huge_one_bit_uploads_are_scaled_at_bounded_memory(tmp_path: Path) -> No
     assert figures["notice"] == "image was 7999×7999 px; reduced to 1408×1408 px to fit the model's limits"
     assert figures["peak"] - figures["before"] < 400, figures
     assert figures["after"] - figures["before"] < 150, figures
+
+
+# --- the work budget ------------------------------------------------------------------------
+
+
+def test_work_after_the_upload_never_holds_more_than_the_work_budget() -> None:
+    import threading
+
+    budget = images._WORK_BUDGET
+    release = threading.Event()
+    inside: list[int] = []
+    changed = threading.Condition()
+
+    def job(number: int) -> None:
+        with images.work_memory(images.WORK_BUDGET_BYTES // 4):
+            with changed:
+                inside.append(number)
+                changed.notify_all()
+            release.wait(60)
+
+    threads = [threading.Thread(target=job, args=(n,)) for n in range(5)]
+    for thread in threads:
+        thread.start()
+    with changed:
+        assert changed.wait_for(lambda: len(inside) == 4, 60)  # four quarters fill the budget...
+    assert budget._used == images.WORK_BUDGET_BYTES and len(inside) == 4  # ...and the fifth waits
+    release.set()
+    for thread in threads:
+        thread.join(60)
+    assert len(inside) == 5 and budget._used == 0

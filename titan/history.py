@@ -46,6 +46,7 @@ from PIL import Image
 from . import metadata
 from .errors import TitanError, TitanValidationError
 from .history_index import REMOTE_READERS, IndexRow, RunIndex, make_thumbnail, thumbnail_name
+from .images import peek_size, work_memory
 from .requests import shown_calls
 from .tasks import Request, request_type
 
@@ -397,7 +398,9 @@ class History:
     def _save_thumbnails(self, prefix: str, images: list[bytes]) -> None:
         for index, raw in enumerate(images):
             try:
-                thumbnail = make_thumbnail(raw)
+                width, height = peek_size(raw)
+                with work_memory(width * height * 8):  # decoded RGBA, and its reduction
+                    thumbnail = make_thumbnail(raw)
             except (OSError, ValueError, Image.DecompressionBombError):  # made when first shown instead
                 continue
             self.store.put(f"{prefix}/{thumbnail_name(index)}", thumbnail)

@@ -42,8 +42,8 @@ KEEP = 255  # Titan mask: white = keep
 CHANGE = 0  # Titan mask: black = inside the mask (inpainting changes it)
 
 #: Full-size decoded pixels (bytes, estimated) that may be held at once by all threads together.
-#: Two 64-megapixel 1-bit uploads fit; a bigger decode waits until it can run alone.
-DECODE_BUDGET_BYTES = 256 * 2**20
+#: One 64-megapixel 1-bit upload (128 MB with its reduction) at a time; a bigger decode runs alone.
+DECODE_BUDGET_BYTES = 160 * 2**20
 _REDUCING_GAP = 2.0  # Pillow's advice: box-reduce to twice the target, then Lanczos
 _BAND_PIXELS = 4_000_000  # rows converted at a time when a mode must change before scaling
 #: After a decode this large, freed memory is handed back to the system (see `_give_back_memory`).
@@ -89,6 +89,24 @@ class _DecodeBudget:
 
 
 _DECODE_BUDGET = _DecodeBudget(DECODE_BUDGET_BYTES)
+
+#: Working memory (bytes, estimated) that image work after the upload may hold at once across
+#: threads: the offline engine's arrays, result thumbnails. Separate from the decode budget, which
+#: that work may take inside it (never the other way round), so the two never wait on each other.
+WORK_BUDGET_BYTES = 192 * 2**20
+_WORK_BUDGET = _DecodeBudget(WORK_BUDGET_BYTES)
+
+
+@contextmanager
+def work_memory(amount: int) -> Iterator[None]:
+    """Hold `amount` bytes of the work budget while the block runs (waiting for them if need be);
+    larger work runs alone. Freed memory is handed back to the system after large work."""
+    try:
+        with _WORK_BUDGET.hold(amount):
+            yield
+    finally:
+        if amount >= _GIVE_BACK_AFTER_BYTES:
+            _give_back_memory()
 
 
 @dataclass

@@ -15,6 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from titan.images import work_memory
+
+#: What the preview's float32 work holds per output pixel, measured: a few RGB copies at 12 bytes.
+WORK_BYTES_PER_PIXEL = 48
+
 
 class OfflineEngine:
     """Engine named "offline": `invoke(model_id, body)` -> the family's answer, made here. Free."""
@@ -31,7 +36,9 @@ class OfflineEngine:
 
         family = family_of_model_id(model_id)
         request = family.decode(model_id, body)
-        return family.respond(model_id, request, offline.run(request))
+        width, height = request.output_size()
+        with work_memory(width * height * WORK_BYTES_PER_PIXEL):  # ten big jobs at once would not fit in memory
+            return family.respond(model_id, request, offline.run(request))
 
     def ready(self) -> bool:
         return True
