@@ -25,6 +25,7 @@ from titan import (
     OutpaintRequest,
     Request,
     TextImageRequest,
+    TitanClient,
     VariationRequest,
 )
 from titan.engines.offline import OfflineEngine
@@ -464,3 +465,24 @@ def test_background_removal_cuts_out_the_subject() -> None:
         np.asarray(out)[..., :3][disc.astype(bool) & (alpha == 255)], image[disc.astype(bool) & (alpha == 255)]
     )
     assert data == run(BackgroundRemovalRequest(image=body_image(image))).images[0]
+
+
+def test_a_large_edit_is_previewed_smaller_and_comes_back_at_its_full_size(monkeypatch) -> None:
+    from titan.engines import offline as engine
+    from titan.offline import inpaint as offline_inpaint
+
+    worked_on: list[tuple[int, int]] = []
+    real_run = offline_inpaint.run
+    monkeypatch.setattr(
+        offline_inpaint, "run", lambda request: worked_on.append(request.image.size) or real_run(request)
+    )
+    picture = Image.fromarray(np.random.default_rng(0).integers(0, 255, (2500, 3000, 3), dtype=np.uint8))
+    mask = Image.new("L", (3000, 2500), 255)
+    mask.paste(0, (1000, 1000, 2000, 2000))
+    result = TitanClient(engine="offline", model_id=STABLE_IMAGE_CORE.model_id).inpaint(
+        picture, mask_image=mask, text="a blue cube", seed=4
+    )
+    assert result.images[0].size == (3000, 2500) and result.image_seeds == [4]
+    assert result.images[0].info["titan:engine"] == "offline"
+    width, height = worked_on[0]
+    assert width * height <= engine.PREVIEW_PIXELS

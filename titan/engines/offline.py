@@ -13,12 +13,16 @@ finding objects from words needs the real model).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from titan.images import work_memory
 
 #: What the preview's float32 work holds per output pixel, measured: a few RGB copies at 12 bytes.
 WORK_BYTES_PER_PIXEL = 48
+#: The preview works at most this large (about 1536²); a larger result is made at this size and
+#: scaled up after, so one 9-megapixel edit does not take a gigabyte for a preview.
+PREVIEW_PIXELS = 2_400_000
 
 
 class OfflineEngine:
@@ -31,20 +35,33 @@ class OfflineEngine:
     def invoke(
         self, model_id: str, body: dict[str, Any], *, region: str | None = None, deadline: float | None = None
     ) -> dict[str, Any]:
-        from titan import offline  # OpenCV loads on first use, not when engines are listed
-        from titan.families import family_of_model_id
+        from titan.families import family_of_model_id, spec_for_model_id
 
         family = family_of_model_id(model_id)
         request = family.decode(model_id, body)
-        width, height = request.output_size()
-        with work_memory(width * height * WORK_BYTES_PER_PIXEL):  # ten big jobs at once would not fit in memory
-            return family.respond(model_id, request, offline.run(request))
+        return family.respond(model_id, request, _previewed(request, spec_for_model_id(model_id)))
 
     def ready(self) -> bool:
         return True
 
     def reason(self) -> str:
         return "offline preview: no AWS credentials found (nothing is sent to AWS, $0)"
+
+
+def _previewed(request: Any, spec: Any) -> Any:
+    """`titan.offline.run(request)` within the work budget, at most `PREVIEW_PIXELS` large."""
+    from titan import offline
+    from titan.families import Outcome
+
+    width, height = request.output_size()
+    if width * height <= PREVIEW_PIXELS or not request.preview_reduced:
+        with work_memory(width * height * WORK_BYTES_PER_PIXEL):  # ten big jobs at once would not fit in memory
+            return offline.run(request)
+    small, _ = request.fitted(dataclasses.replace(spec, size_rule=None, max_input_pixels=PREVIEW_PIXELS))
+    with work_memory(PREVIEW_PIXELS * WORK_BYTES_PER_PIXEL):
+        outcome = offline.run(small)
+    images = [offline.enlarged(image, (width, height), task=request.task) for image in outcome.images]
+    return Outcome(images, outcome.seeds, outcome.mask and offline.enlarged(outcome.mask, (width, height)))
 
 
 def create(**options: Any) -> OfflineEngine:

@@ -17,11 +17,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+import numpy as np
+from PIL import Image
+
 from titan.errors import TitanEngineUnavailableError
 from titan.families import Outcome
-from titan.offline._common import generation_config
+from titan.images import decode_image_b64
+from titan.offline._common import encode_output, generation_config
 
-__all__ = ["MASK_PROMPT_MESSAGE", "run"]
+__all__ = ["MASK_PROMPT_MESSAGE", "enlarged", "run"]
 
 MASK_PROMPT_MESSAGE = (
     "Mask prompts need Amazon Bedrock: the offline preview cannot find objects from words. "
@@ -49,3 +53,17 @@ def _handler(request: Any) -> Any:
             f"The offline preview cannot do {request.label.lower()}; choose Amazon Bedrock to run it.",
             code="OfflineUnsupportedTask",
         ) from None
+
+
+def enlarged(image_b64: str, size: tuple[int, int], *, task: str | None = None) -> str:
+    """A preview made smaller than asked, scaled up to `size` (Lanczos), metadata kept."""
+    picture = decode_image_b64(image_b64)
+    if picture.size == tuple(size):
+        return image_b64
+    pixels = np.asarray(picture.resize(size, Image.LANCZOS))
+    return encode_output(pixels, task=task or picture.info.get("titan:task", ""), seed=_seed_of(picture))
+
+
+def _seed_of(picture: Any) -> int | None:
+    seed = picture.info.get("titan:seed")
+    return int(seed) if seed else None

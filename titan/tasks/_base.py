@@ -71,6 +71,8 @@ class Request:
     order: ClassVar[int]
     edits: ClassVar[bool] = False
     """True when the output is the input image changed (AI-content marks say "composite")."""
+    preview_reduced: ClassVar[bool] = True
+    """Whether the offline preview may work smaller than the output and scale up after."""
     mappings: ClassVar[Mapping[str, Any]]
     """Family name -> the body mapping for that family (`titan.families.titan.TitanBody`, ...)."""
 

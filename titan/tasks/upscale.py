@@ -99,6 +99,7 @@ class UpscaleRequest(Seeded, Request):
     summary: ClassVar[str] = "Make an image larger and sharper: fast 4×, conservative, or creative with a prompt."
     order: ClassVar[int] = 100
     edits: ClassVar[bool] = True
+    preview_reduced: ClassVar[bool] = False  # scaling up is the task itself (done in strips of rows)
 
     image: Any = field(IMAGE)
     upscaler: str | None = field(UPSCALE_MODE, default="fast")
