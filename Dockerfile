@@ -1,4 +1,5 @@
 # Titan Image Playground: slim Python base, non-root user, every option by environment.
+# MALLOC_ARENA_MAX=2: the server's many threads would otherwise each keep freed image memory.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -10,7 +11,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TITAN_HISTORY_DIR=/data/history \
     TITAN_SPEND=/data/spend.json \
     TITAN_HISTORY_INDEX_DIR=/data/history-index \
-    GRADIO_ANALYTICS_ENABLED=False
+    GRADIO_ANALYTICS_ENABLED=False \
+    MALLOC_ARENA_MAX=2
 
 WORKDIR /app
 COPY requirements-app.txt .

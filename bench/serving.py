@@ -85,7 +85,8 @@ def wait_until_answering(server: Server, url: str, timeout: float = START_TIMEOU
 
 
 def base_env() -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    """The environment the servers start with: as the Docker image sets it (MALLOC_ARENA_MAX=2)."""
+    return dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", MALLOC_ARENA_MAX="2")
 
 
 def start_emulator(workdir: Path, *, delay: float, slow_match: tuple[float, str] | None = None) -> Server:
