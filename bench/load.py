@@ -48,7 +48,6 @@ from serving import (
     Server,
     bedrock_env,
     config_size,
-    emulator_supports_match,
     start_emulator,
     start_minimal_app,
     start_playground,
@@ -317,10 +316,9 @@ def run_mixed(args: argparse.Namespace, workdir: Path) -> None:
 
 
 def print_mixed(args: argparse.Namespace, alone: list[UserResult], beside: list[UserResult], peak: float) -> None:
-    fault = "--fault" if emulator_supports_match() else "bench/emulator_match.py, like --fault"
     print(
         f"Mixed: {MIXED_NORMAL_USERS} users × {args.requests} requests, alone and beside {MIXED_HANGING_USERS} users "
-        f"whose prompts contain {HANG_TEXT!r} (emulator {fault} slow:{HANG_SECONDS:g}@{HANG_TEXT}); "
+        f"whose prompts contain {HANG_TEXT!r} (emulator --fault slow:{HANG_SECONDS:g}@{HANG_TEXT}); "
         f"app --request-timeout {MIXED_REQUEST_TIMEOUT}, concurrency {args.concurrency}, delay {args.delay:g} s"
     )
     for label, users in (("alone", alone), ("beside the hanging users", beside)):
