@@ -358,10 +358,10 @@ class FileLedger(_BookLedger):
             return _Book()
 
     def _save(self, book: _Book) -> None:
+        # Replaced whole, never half written; not forced to disk: every request writes it twice under
+        # one lock, and a machine that loses power forgets at most its last moments' spending.
         with open(self._temporary, "w") as file:
             json.dump(book.to_json(), file)
-            file.flush()
-            os.fsync(file.fileno())
         os.replace(self._temporary, self.path)
 
 

@@ -68,7 +68,7 @@ class HistoryError(TitanError):
 class BlobStore(Protocol):
     """Where history files live: keys are "/"-separated paths."""
 
-    def put(self, key: str, data: bytes) -> None: ...
+    def put(self, key: str, data: bytes, *, durable: bool = True) -> None: ...
     def get(self, key: str) -> bytes: ...
     def keys(self, prefix: str) -> list[str]: ...
     def delete(self, key: str) -> None: ...
@@ -101,13 +101,16 @@ class LocalBlobStore:
             raise HistoryError(f"Refused a history key outside the store: {key!r}")
         return path
 
-    def put(self, key: str, data: bytes) -> None:
+    def put(self, key: str, data: bytes, *, durable: bool = True) -> None:
+        """Write `data` whole or not at all; `durable`: on disk before this returns (what a person
+        made), else left to the system (what can be made again, like thumbnails)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=".tmp-") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(handle.name, path)
 
     def get(self, key: str) -> bytes:
@@ -172,7 +175,7 @@ class S3BlobStore:
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
 
-    def put(self, key: str, data: bytes) -> None:
+    def put(self, key: str, data: bytes, *, durable: bool = True) -> None:
         try:
             self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
         except Exception as exc:
@@ -403,7 +406,7 @@ class History:
                     thumbnail = make_thumbnail(raw)
             except (OSError, ValueError, Image.DecompressionBombError):  # made when first shown instead
                 continue
-            self.store.put(f"{prefix}/{thumbnail_name(index)}", thumbnail)
+            self.store.put(f"{prefix}/{thumbnail_name(index)}", thumbnail, durable=False)
 
     # reading
 
@@ -455,7 +458,7 @@ class History:
             pass
         image = self.store.get(f"{prefix}/{run.outputs[index].file}")
         try:
-            self.store.put(key, make_thumbnail(image))
+            self.store.put(key, make_thumbnail(image), durable=False)
             return self.store.local_path(key)
         except (OSError, ValueError, Image.DecompressionBombError, HistoryError) as exc:
             log.warning("No thumbnail for %s image %d: %s", run.run_id, index, exc)

@@ -63,10 +63,10 @@ def make_thumbnail(image: bytes) -> bytes:
     Transparency is kept, so a removed background still looks removed in the gallery.
     """
     with Image.open(io.BytesIO(image)) as opened:
-        opened.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        opened.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BICUBIC, reducing_gap=2.0)
         small = opened if opened.mode in ("RGB", "RGBA") else opened.convert(_plain_mode(opened))
         buffer = io.BytesIO()
-        small.save(buffer, format="WEBP", quality=THUMBNAIL_QUALITY)
+        small.save(buffer, format="WEBP", quality=THUMBNAIL_QUALITY, method=0)  # the fastest, a gallery's size
     return buffer.getvalue()
 
 
