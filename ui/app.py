@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 
 from titan import (
     Gate,
@@ -235,6 +237,24 @@ def theme() -> gr.themes.Base:
     )
 
 
+class CompressedConfig:
+    """Gzip for the page's config and the API's description, which every visitor and client fetches
+    (half a megabyte of JSON, a tenth of that gzipped). Gradio compresses only paths that end in a
+    file extension; everything else (event streams above all) passes through untouched."""
+
+    PATHS = ("/config", "/gradio_api/info")
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=2048)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/").endswith(self.PATHS):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def private_folders(settings: AppSettings) -> list[str]:
     """What Gradio must never serve or read as an input: History, its indexes, the spend file."""
     folders = [default_data_dir(), settings.history_index_dir or default_index_dir()]
@@ -256,7 +276,7 @@ def launch_options(settings: AppSettings, demo: gr.Blocks) -> dict[str, Any]:
         "footer_links": ["api"],
         "max_file_size": f"{settings.max_upload_mb}mb",
         "max_threads": max(40, settings.concurrency * 2 + 8),  # running calls, previews and file serving
-        "app_kwargs": {"middleware": [demo.guard.middleware()]},  # type: ignore[attr-defined]
+        "app_kwargs": {"middleware": [demo.guard.middleware(), Middleware(CompressedConfig)]},  # type: ignore[attr-defined]
         "run_history": False,  # History is this app's, per user, on the server; nothing kept in browsers
         "blocked_paths": private_folders(settings),
     }
