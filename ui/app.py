@@ -153,13 +153,14 @@ class PlaygroundBlocks(gr.Blocks):
 
 
 def build_tab(shared: Shared, request_type: type[Request]) -> TabParts:
-    """The task's own tab module (`ui/tabs/<task module>.py`) when it has one, else the standard tab."""
+    """The task's own tab module (`ui/tabs/<task module>.py`, `build(shared, request_type)`) when it has one,
+    else the standard tab."""
     name = request_type.__module__.rsplit(".", 1)[-1]
     try:
         module = importlib.import_module(f"{__package__}.tabs.{name}")
     except ModuleNotFoundError:
         return task_tab(shared, request_type)
-    return module.build(shared)
+    return module.build(shared, request_type)
 
 
 def banner_html(playground: Playground, spec: Any) -> str:

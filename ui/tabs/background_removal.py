@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from titan import BackgroundRemovalRequest
+from titan import Request
 
 from ..form import Form
 from ..samples import sample
@@ -15,7 +15,5 @@ def _examples(form: Form) -> None:
     gr.Examples(examples=[[sample("product.png")]], inputs=[form.component("image")], label="Try a sample")
 
 
-def build(shared: Shared) -> TabParts:
-    return task_tab(
-        shared, BackgroundRemovalRequest, checker=True, download=True, before_after=True, examples=_examples
-    )
+def build(shared: Shared, request_type: type[Request]) -> TabParts:
+    return task_tab(shared, request_type, checker=True, download=True, before_after=True, examples=_examples)

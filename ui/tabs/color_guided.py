@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from titan import ColorGuidedRequest
+from titan import Request
 
 from ..form import Form
 from ..samples import PALETTES
@@ -12,13 +12,11 @@ from ..tab import Shared, TabParts, task_tab
 from ..widgets import Palette
 
 
-def build(shared: Shared) -> TabParts:
+def build(shared: Shared, request_type: type[Request]) -> TabParts:
     palette: list[Palette] = []
 
     def own(form: Form) -> None:
-        palette.append(
-            form.add(Palette(ColorGuidedRequest, shared.spec, value=PALETTES[0][1], elem_id="color-palette"))
-        )
+        palette.append(form.add(Palette(request_type, shared.spec, value=PALETTES[0][1], elem_id="color-palette")))
 
     def examples(form: Form) -> None:
         gr.Examples(
@@ -27,4 +25,4 @@ def build(shared: Shared) -> TabParts:
             label="Try a palette",
         )
 
-    return task_tab(shared, ColorGuidedRequest, own_widgets=own, examples=examples, receives="reference_image")
+    return task_tab(shared, request_type, own_widgets=own, examples=examples, receives="reference_image")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from titan import InpaintRequest
+from titan import Request
 
 from ..form import Form
 from ..samples import sample
@@ -12,7 +12,7 @@ from ..tab import Shared, TabParts, task_tab
 from ..widgets import MaskPainter, PromptOrRemove
 
 
-def build(shared: Shared) -> TabParts:
+def build(shared: Shared, request_type: type[Request]) -> TabParts:
     painter: list[MaskPainter] = []
 
     def own(form: Form) -> None:
@@ -47,4 +47,4 @@ def build(shared: Shared) -> TabParts:
             label="Try a sample",
         )
 
-    return task_tab(shared, InpaintRequest, own_widgets=own, aside=aside, examples=examples)
+    return task_tab(shared, request_type, own_widgets=own, aside=aside, examples=examples)

@@ -7,7 +7,7 @@ from typing import Any
 import gradio as gr
 from PIL import ImageDraw
 
-from titan import OutpaintRequest, TitanError, get_model, pad_for_outpaint, peek_size
+from titan import Request, TitanError, get_model, pad_for_outpaint, peek_size
 
 from ..form import Form
 from ..samples import sample
@@ -36,12 +36,12 @@ def canvas_preview(model: str, image: Any, left: int, right: int, top: int, bott
     return canvas, note
 
 
-def build(shared: Shared) -> TabParts:
+def build(shared: Shared, request_type: type[Request]) -> TabParts:
     parts: dict[str, Any] = {}
 
     def own(form: Form) -> None:
         parts["image"] = form.render(["image"], elem_id="outpaint-image")["image"]
-        parts["extend"] = form.add(ExtendWidget(OutpaintRequest, shared.spec, tab_id="outpaint"))
+        parts["extend"] = form.add(ExtendWidget(request_type, shared.spec, tab_id="outpaint"))
         parts["extend"].wire(parts["image"])
 
     def aside(form: Form) -> None:
@@ -69,7 +69,7 @@ def build(shared: Shared) -> TabParts:
         )
 
     return task_tab(
-        shared, OutpaintRequest, own_widgets=own, aside=aside, examples=examples, hidden=("mask_image",),
+        shared, request_type, own_widgets=own, aside=aside, examples=examples, hidden=("mask_image",),
     )  # fmt: skip
 
 

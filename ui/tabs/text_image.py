@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from titan import TextImageRequest
+from titan import Request
 
 from ..form import Form
 from ..samples import TEXT_PROMPTS
@@ -15,5 +15,5 @@ def _examples(form: Form) -> None:
     gr.Examples(examples=[[prompt] for prompt in TEXT_PROMPTS], inputs=[form.component("text")], label="Try a prompt")
 
 
-def build(shared: Shared) -> TabParts:
-    return task_tab(shared, TextImageRequest, receives="condition_image", examples=_examples)
+def build(shared: Shared, request_type: type[Request]) -> TabParts:
+    return task_tab(shared, request_type, receives="condition_image", examples=_examples)

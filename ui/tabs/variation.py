@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from titan import VariationRequest
+from titan import Request
 
 from ..form import Form
 from ..samples import sample
@@ -19,5 +19,5 @@ def _examples(form: Form) -> None:
     )
 
 
-def build(shared: Shared) -> TabParts:
-    return task_tab(shared, VariationRequest, receives="images", examples=_examples)
+def build(shared: Shared, request_type: type[Request]) -> TabParts:
+    return task_tab(shared, request_type, receives="images", examples=_examples)
