@@ -14,7 +14,7 @@ from tests.served import app_from_flags, login_flags
 from titan.emulator import Emulator, start_emulator
 
 LOGINS = {"alice": "wonderland", "bob": "builder"}
-DEADLINE_S = 8  # long enough for bob to be served on a busy machine; the test waits it out once
+DEADLINE_S = 5  # long enough for bob to be served on a busy machine; the test waits it out once
 WAIT_S = 120.0
 
 
