@@ -16,6 +16,8 @@ from titan import FunctionEngine, TitanClient, history_index, lifecycle
 from titan.images import encode_png_b64
 from titan.models import TITAN_V2
 
+pytest_plugins = ["tests.browser_fixtures"]  # the browser tests' server, browser and page
+
 
 def placeholder_response(model_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """A Titan-shaped answer: grey PNGs of the requested size and count."""

@@ -8,21 +8,18 @@ are not taken here: `python -m tools.screenshots` makes them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.ui_fixtures import launched_app, rgb_image, save_png
+from tests.ui_fixtures import rgb_image, save_png
 from titan import get_model, request_types
 from tools.browser import (
     ERRORS,
-    chromium,
     chromium_path,
     fill,
     generate,
     open_tab,
-    opened,
     paint_stroke,
     raise_shown_error,
     selected_tab,
@@ -36,26 +33,6 @@ pytestmark = pytest.mark.browser
 if chromium_path() is None:
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
 pytest.importorskip("playwright.sync_api", reason="playwright for Python is not installed")
-
-
-@pytest.fixture(scope="session")
-def served(tmp_path_factory) -> Iterator[Any]:
-    """The app on the offline engine, Titan v2 picked (it can run every Titan task offline)."""
-    with launched_app(tmp_path_factory.mktemp("browser")) as app:
-        yield app
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture
-def page(browser, served) -> Iterator[Any]:
-    """A fresh page: its own context, cookies and Gradio session."""
-    with opened(browser, served.url) as fresh:
-        yield fresh
 
 
 def choose_model(page: Any, name: str) -> None:

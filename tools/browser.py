@@ -162,19 +162,36 @@ def fill(page: Any, elem_id: str, text: str) -> None:
     box.blur()
 
 
-def paint_stroke(page: Any, elem_id: str) -> None:
-    """Upload-ready editor `#elem_id`: brush a short stroke across the middle of its picture."""
+def paint_stroke(page: Any, elem_id: str, *, at: tuple[float, float] = (0.3, 0.6), moves: int = 3) -> None:
+    """Upload-ready editor `#elem_id`: brush a short stroke from `at` (fractions of the picture's width and
+    height) towards the right, in `moves` pointer moves."""
     canvas = page.locator(f"#{elem_id} canvas").first
     canvas.wait_for(state="visible")
     page.get_by_label("Brush", exact=True).first.click()
     box = canvas.bounding_box()
     assert box is not None, "the editor's canvas has no size"
-    x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6
+    x, y = box["x"] + box["width"] * at[0], box["y"] + box["height"] * at[1]
     page.mouse.move(x, y)
     page.mouse.down()
-    for step in (1, 2, 3):  # each move redraws the canvas, slowly without a GPU: a few are enough
-        page.mouse.move(x + step * box["width"] * 0.08, y + (step % 2) * 8)
+    for step in range(1, moves + 1):  # each move redraws the canvas, slowly without a GPU: a few are enough
+        page.mouse.move(x + step * box["width"] * 0.24 / moves, y + (step % 2) * 8)
     page.mouse.up()
+
+
+MASK_PREVIEW = ".mask-preview img"
+
+
+@contextmanager
+def mask_preview_changes(page: Any) -> Iterator[None]:
+    """Wait, after the block, until Inpaint's mask preview shows a new mask (the strokes painted in the block)."""
+    shown = page.locator(MASK_PREVIEW)
+    before = shown.get_attribute("src") if shown.count() else None
+    yield
+    page.wait_for_function(
+        "([selector, before]) => { const image = document.querySelector(selector);"
+        " return image !== null && image.getAttribute('src') !== before && image.complete; }",
+        arg=[MASK_PREVIEW, before],
+    )
 
 
 def generate(page: Any, tab_id: str) -> str:
