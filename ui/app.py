@@ -29,7 +29,7 @@ from titan import (
 from . import api, mcp
 from .guard import Guard
 from .models import ModelBoard, PickerParts, apply_now, merge
-from .page import CSS_PATH, HEAD
+from .page import CSS_PATH, head
 from .result import ACTIONS
 from .settings import AppSettings
 from .tab import Shared, TabParts, initial_price, task_tab
@@ -273,7 +273,7 @@ def launch_options(settings: AppSettings, demo: gr.Blocks) -> dict[str, Any]:
         "server_port": settings.port,
         "theme": theme(),
         "css_paths": [CSS_PATH],
-        "head": HEAD,
+        "head": head(),
         "footer_links": ["api"],
         "max_file_size": f"{settings.max_upload_mb}mb",
         "max_threads": max(40, settings.concurrency * 2 + 8),  # running calls, previews and file serving

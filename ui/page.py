@@ -1,7 +1,8 @@
-"""The page's look and keys: the stylesheet, and a small script for keyboard shortcuts.
+"""The page's look and behaviour in the browser: the stylesheet and the page's script (`ui/page.js`).
 
-Ctrl/Cmd+Enter runs Generate on the open tab; Esc stops a run. After a run the results
-scroll into view (on a phone they sit below the controls).
+The script: Ctrl/Cmd+Enter runs Generate on the open tab, Esc stops a run; a greyed tab says
+why on hover; on a phone the results scroll into view when a run finishes; and the Inpaint
+canvas does not slow the rest of the page down (see the script for why it otherwise does).
 """
 
 from __future__ import annotations
@@ -10,37 +11,9 @@ from pathlib import Path
 
 CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "style.css"
 
-HEAD = """
-<script>
-(() => {
-  const visible = (selector) =>
-    [...document.querySelectorAll(selector)].find((el) => el.offsetParent !== null && !el.disabled);
-  document.addEventListener('keydown', (event) => {
-    if ((event.ctrlKey || event.metaKey) && event.key === 'Enter') {
-      const go = visible('button.go');
-      if (go) { event.preventDefault(); go.click(); }
-    } else if (event.key === 'Escape') {
-      const stop = visible('button[id$="-stop"]');
-      if (stop) { event.preventDefault(); stop.click(); }
-    }
-  });
-  const explainTabs = () => {
-    const box = document.getElementById('tab-reasons');
-    const reasons = box ? JSON.parse(box.dataset.reasons || '{}') : {};
-    for (const tab of document.querySelectorAll('button[role="tab"]')) {
-      const why = reasons[tab.innerText.trim()];
-      if (why) tab.title = why; else tab.removeAttribute('title');
-    }
-  };
-  new MutationObserver(explainTabs).observe(document.documentElement, {childList: true, subtree: true});
-  const seen = new WeakSet();
-  new MutationObserver(() => {
-    for (const image of document.querySelectorAll('.results img')) {
-      if (seen.has(image) || image.offsetParent === null) continue;
-      seen.add(image);
-      if (window.innerWidth < 900) image.closest('.results').scrollIntoView({behavior: 'smooth', block: 'start'});
-    }
-  }).observe(document.documentElement, {childList: true, subtree: true});
-})();
-</script>
-"""
+SCRIPT_PATH = Path(__file__).resolve().parent / "page.js"
+
+
+def head() -> str:
+    """What goes into the page's <head>: the playground's script (`ui/page.js`)."""
+    return f"<script>\n{SCRIPT_PATH.read_text(encoding='utf-8')}</script>\n"
