@@ -16,6 +16,7 @@ from tests.ui_fixtures import rgb_image, save_png
 from titan import get_model, request_types
 from tools.browser import (
     ERRORS,
+    choose_model,
     chromium_path,
     fill,
     generate,
@@ -33,13 +34,6 @@ pytestmark = pytest.mark.browser
 if chromium_path() is None:
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
 pytest.importorskip("playwright.sync_api", reason="playwright for Python is not installed")
-
-
-def choose_model(page: Any, name: str) -> None:
-    """Pick the model whose label starts with `name` and wait until the picker shows it."""
-    page.locator("#model-picker input").click()
-    page.get_by_role("option", name=name).first.click()
-    page.wait_for_function("(name) => document.querySelector('#model-picker input')?.value.startsWith(name)", arg=name)
 
 
 def newest_run(served: Any) -> Any:

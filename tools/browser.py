@@ -138,6 +138,13 @@ def open_tab(page: Any, label: str) -> None:
     )
 
 
+def choose_model(page: Any, name: str) -> None:
+    """Pick the model whose label starts with `name` and wait until the picker shows it."""
+    page.locator("#model-picker input").click()
+    page.get_by_role("option", name=name).first.click()
+    page.wait_for_function("(name) => document.querySelector('#model-picker input')?.value.startsWith(name)", arg=name)
+
+
 def selected_tab(page: Any) -> str:
     return page.locator("#task-tabs [role=tab][aria-selected=true]").first.inner_text().strip()
 

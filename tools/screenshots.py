@@ -28,6 +28,7 @@ from ui.samples import sample
 from .browser import (
     PHONE,
     WIDE,
+    choose_model,
     chromium,
     fill,
     generate,
@@ -71,10 +72,7 @@ def shoot_tabs(browser: Any, url: str, out: Path, viewport: dict[str, int], mode
 
 
 def pick_model(page: Any, model_id: str) -> None:
-    name = get_model(model_id).name
-    page.locator("#model-picker input").click()
-    page.get_by_role("option", name=name).first.click()
-    page.wait_for_function("(name) => document.querySelector('#model-picker input')?.value.startsWith(name)", arg=name)
+    choose_model(page, get_model(model_id).name)
 
 
 def shoot_flows(browser: Any, url: str, out: Path) -> list[Path]:
