@@ -138,7 +138,7 @@ WIDTH = Option("Width", "Output width in pixels.", Kind.INTEGER, group="settings
 HEIGHT = Option("Height", "Output height in pixels.", Kind.INTEGER, group="settings")
 CFG_SCALE = Option(
     "Prompt strength",
-    "Higher follows the prompt more literally; lower is freer (cfgScale).",
+    "Higher follows the prompt more literally; lower is freer.",
     Kind.NUMBER,
     Range(1.1, 10.0, 8.0),
     limits="cfg_scale",

@@ -172,9 +172,8 @@ def banner_html(playground: Playground, spec: Any) -> str:
         )
     return (
         '<div class="engine-banner offline"><span class="dot"></span>Offline preview</div>'
-        '<span class="banner-help">Shapes and colours from your prompt, real masks and edits — nothing is sent to '
-        "AWS and it costs $0. To use Amazon Bedrock, give this machine AWS credentials (<code>aws configure</code>) "
-        "and start again.</span>"
+        '<span class="banner-help">Shapes and colours from your prompt, real masks and edits; nothing is sent to '
+        "AWS, $0. For Amazon Bedrock: <code>aws configure</code>, then start again.</span>"
     )
 
 

@@ -23,6 +23,7 @@ from titan import (
     Request,
     TitanError,
     TitanModelUnavailableError,
+    TitanValidationError,
     get_model,
 )
 
@@ -219,7 +220,7 @@ def _wire_generate(shared: Shared, parts: TabParts) -> None:
         except TitanError as err:
             if isinstance(err, TitanModelUnavailableError):
                 shared.board.remember_failure(model, err)
-            return {row.error: gr.update(value=f"⚠ {err}", visible=True)}
+            return {row.error: gr.update(value=f"⚠ {in_plain_words(err, form.request_type)}", visible=True)}
         except Exception as err:  # never a traceback on the page
             log.exception("%s failed", parts.tab_id)
             message = f"⚠ Something went wrong ({type(err).__name__}); the server log has details."
@@ -253,6 +254,15 @@ def _wire_generate(shared: Shared, parts: TabParts) -> None:
         api_visibility="private",
         queue=False,
     )
+
+
+def in_plain_words(err: TitanError, request_type: type[Request]) -> str:
+    """The error as the page says it: a refused value is named by its label, not its API name."""
+    if not isinstance(err, TitanValidationError):
+        return str(err)
+    option = request_type.options().get(err.field)
+    label = option.label if option is not None else err.field.split("[")[0].replace("_", " ").capitalize()
+    return f"{label}: {str(err).removeprefix(f'{err.field}: ')}"
 
 
 def _before(request: Request) -> Any:

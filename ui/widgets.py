@@ -353,7 +353,8 @@ const render = () => {
     picker.addEventListener('change', () => { list[i] = picker.value.toUpperCase(); save(list); });
     hex.addEventListener('change', () => {
       const value = normal(hex.value);
-      if (value) { list[i] = value; save(list); } else { hex.value = list[i]; }
+      if (!value) { hex.value = list[i]; return; }
+      list[i] = value; hex.value = value; picker.value = value.toLowerCase(); save(list);
     });
     drop.addEventListener('click', () => { list.splice(i, 1); save(list); render(); });
     swatch.append(picker, hex, drop);
