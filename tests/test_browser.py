@@ -173,3 +173,26 @@ def test_history_loads_the_settings_back(page):
     )
     page.wait_for_function("(p) => document.querySelector('#text_image-text textarea').value === p", arg=prompt)
     raise_shown_error(page)
+
+
+STABILITY_OWN_TASKS = [
+    ("search_recolor", {"select_prompt": "the square", "text": "a bright red square"}, ["image"]),
+    ("style_guide", {"text": "A lighthouse on a cliff, in this style"}, ["image"]),
+    ("style_transfer", {"text": "A quiet harbour"}, ["image", "style_image"]),
+    ("upscale", {"text": "A sharp photo of a square"}, ["image"]),
+]
+
+
+@pytest.mark.parametrize(("tab_id", "words", "pictures"), STABILITY_OWN_TASKS, ids=[t[0] for t in STABILITY_OWN_TASKS])
+def test_stabilitys_own_tasks_run_from_their_tabs(page, served, tmp_path, tab_id, words, pictures):
+    kind = next(kind for kind in request_types() if kind.task.lower() == tab_id)
+    choose_model(page, "Stable Image Core")
+    open_tab(page, kind.label)
+    for name in pictures:
+        upload(page, f"{tab_id}-{name}", str(save_png(rgb_image(256, 256), tmp_path / f"{name}.png")))
+    for name, text in words.items():
+        fill(page, f"{tab_id}-{name}", text)
+    status = generate(page, tab_id)
+    run = newest_run(served)
+    assert run.task == kind.task and "image" in status
+    assert page.locator(f"#{tab_id}-results img").first.evaluate("(img) => img.naturalWidth") > 0

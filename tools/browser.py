@@ -202,9 +202,12 @@ def mask_preview_changes(page: Any) -> Iterator[None]:
 
 
 def generate(page: Any, tab_id: str) -> str:
-    """Click the tab's Generate and wait for its images (or an error, raised with its words); the status line."""
+    """Click the tab's Generate and wait for its new images (or an error, raised with its words); the status line."""
+    shown = page.locator(f"#{tab_id}-results img")
+    before = shown.first.get_attribute("src") if shown.count() else None
     page.locator(f"#{tab_id}-go").click()
-    done = page.locator(f"#{tab_id}-results img").first.or_(page.locator(ERRORS).first)
+    fresh = page.locator(f'#{tab_id}-results img:not([src="{before}"])') if before else shown
+    done = fresh.first.or_(page.locator(ERRORS).first)
     done.wait_for(state="visible")
     raise_shown_error(page)
     status = page.locator(f"#{tab_id}-status")
