@@ -232,6 +232,9 @@ def test_square_results_and_a_four_image_grid_are_shown_whole(page):
     number.fill("4")
     number.press("Enter")
     number.blur()
+    page.wait_for_function(  # the slider took the number: Generate reads the slider's value
+        "() => [...document.querySelectorAll('#text_image-number_of_images input')].every((box) => box.value === '4')"
+    )
     generate(page, "text_image")
     page.locator("#text_image-status").get_by_text("4 images").wait_for(state="visible")
     shown_images(page, "text_image", 4)

@@ -157,9 +157,12 @@ def upload(page: Any, elem_id: str, files: str | list[str]) -> None:
 
 
 def upload_to_editor(page: Any, elem_id: str, file: str) -> None:
-    """Put `file` into the image editor `#elem_id` and wait until it is drawn (its upload can be undone)."""
-    page.locator(f"#{elem_id} input[type=file]").set_input_files(file)
-    page.locator(f"#{elem_id} button[aria-label=Undo]:not([disabled])").wait_for(state="visible")
+    """Put `file` into the image editor `#elem_id` and wait until it is drawn (its upload can be undone) and
+    the page has sent the event the new picture causes (Inpaint's mask preview), so a stroke painted next
+    is not folded into it."""
+    with page.expect_request(lambda request: request.url.split("?")[0].endswith("/gradio_api/queue/join")):
+        page.locator(f"#{elem_id} input[type=file]").set_input_files(file)
+        page.locator(f"#{elem_id} button[aria-label=Undo]:not([disabled])").wait_for(state="visible")
 
 
 def fill(page: Any, elem_id: str, text: str) -> None:

@@ -1,8 +1,7 @@
 """The page's look and behaviour in the browser: the stylesheet and the page's script (`ui/page.js`).
 
 The script: Ctrl/Cmd+Enter runs Generate on the open tab, Esc stops a run; a greyed tab says
-why on hover; on a phone the results scroll into view when a run finishes; and the Inpaint
-canvas does not slow the rest of the page down (see the script for why it otherwise does).
+why on hover; on a phone the results scroll into view when a run finishes.
 """
 
 from __future__ import annotations
