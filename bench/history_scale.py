@@ -42,7 +42,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from titan.history import History, LocalBlobStore, OutputImage, Run, RunPage, S3BlobStore, safe_user
 from titan.history_index import make_thumbnail, thumbnail_name
-from titan.models import Task
 
 USER = "bench"
 PAGE = 48
@@ -53,7 +52,14 @@ WORDS = (  # noqa: SIM905  (a list literal would take 57 lines)
     "dawn winter autumn spring summer portrait watercolor photo sketch oil painting cinematic soft "
     "light shadow glass stone wooden paper velvet silver copper marble cloud rain snow fog"
 ).split()
-TASKS = [(Task.TEXT_IMAGE, 6), (Task.INPAINTING, 1), (Task.OUTPAINTING, 1), (Task.COLOR_GUIDED_GENERATION, 2)]
+#: Each task, how often it is made, and where its Titan body (runs stored before typed requests) keeps its words.
+TASKS = [("TEXT_IMAGE", 6), ("INPAINTING", 1), ("OUTPAINTING", 1), ("COLOR_GUIDED_GENERATION", 2)]
+PARAMS_KEY = {
+    "TEXT_IMAGE": "textToImageParams",
+    "INPAINTING": "inPaintingParams",
+    "OUTPAINTING": "outPaintingParams",
+    "COLOR_GUIDED_GENERATION": "colorGuidedGenerationParams",
+}
 
 
 # --- the store -------------------------------------------------------------------------------
@@ -89,12 +95,12 @@ def _png(rng: random.Random) -> bytes:
     return buffer.getvalue()
 
 
-def _run(rng: random.Random, when: dt.datetime, task: Task, *, rare: bool) -> Run:
+def _run(rng: random.Random, when: dt.datetime, task: str, *, rare: bool) -> Run:
     words = rng.sample(WORDS, rng.randint(4, 12)) + ([RARE] if rare else [])
     params: dict[str, Any] = {"text": " ".join(words)}
-    if task in (Task.INPAINTING, Task.OUTPAINTING):
+    if task in ("INPAINTING", "OUTPAINTING"):
         params |= {"image": "@inputs/image.png", "maskImage": "@inputs/maskImage.png"}
-    if task is Task.COLOR_GUIDED_GENERATION:
+    if task == "COLOR_GUIDED_GENERATION":
         params["colors"] = ["#AA3300", "#2255CC"]
     seed = rng.randrange(2**31)
     config = {"numberOfImages": 1, "width": 1024, "height": 1024, "cfgScale": 6.5, "seed": seed}
@@ -102,11 +108,11 @@ def _run(rng: random.Random, when: dt.datetime, task: Task, *, rare: bool) -> Ru
         run_id=when.strftime("%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(3),
         user=safe_user(USER),
         created=when.isoformat(timespec="seconds"),
-        task=task.value,
+        task=task,
         model_id="amazon.titan-image-generator-v2:0",
         engine="offline",
         region=None,
-        request={"taskType": task.value, task.params_key: params, "imageGenerationConfig": config},
+        request={"taskType": task, PARAMS_KEY[task]: params, "imageGenerationConfig": config},
         outputs=[OutputImage("output_0.png", seed, 0)],
         cost_usd=0.0,
     )
