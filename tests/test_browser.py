@@ -179,7 +179,7 @@ STABILITY_OWN_TASKS = [
     ("search_recolor", {"select_prompt": "the square", "text": "a bright red square"}, ["image"]),
     ("style_guide", {"text": "A lighthouse on a cliff, in this style"}, ["image"]),
     ("style_transfer", {"text": "A quiet harbour"}, ["image", "style_image"]),
-    ("upscale", {"text": "A sharp photo of a square"}, ["image"]),
+    ("upscale", {}, ["image"]),  # the fast upscaler (the default) takes no prompt: its box is disabled
 ]
 
 
