@@ -160,6 +160,7 @@ def upload_to_editor(page: Any, elem_id: str, file: str) -> None:
     """Put `file` into the image editor `#elem_id` and wait until it is drawn (its upload can be undone) and
     the page has sent the event the new picture causes (Inpaint's mask preview), so a stroke painted next
     is not folded into it."""
+    page.locator(f"#{elem_id} canvas").first.wait_for(state="visible")  # the editor is ready to take a picture
     with page.expect_request(lambda request: request.url.split("?")[0].endswith("/gradio_api/queue/join")):
         page.locator(f"#{elem_id} input[type=file]").set_input_files(file)
         page.locator(f"#{elem_id} button[aria-label=Undo]:not([disabled])").wait_for(state="visible")
