@@ -3,7 +3,6 @@ one whose prompts hang. Waits are on conditions; the only clock is the app's own
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -11,11 +10,11 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from tests.served import app_from_flags, login_flags
+from tests.waiting import WAIT_S, wait_until
 from titan.emulator import Emulator, start_emulator
 
 LOGINS = {"alice": "wonderland", "bob": "builder"}
 DEADLINE_S = 5  # long enough for bob to be served on a busy machine; the test waits it out once
-WAIT_S = 120.0
 
 
 @pytest.fixture
@@ -37,13 +36,6 @@ def url(tmp_path, monkeypatch: pytest.MonkeyPatch, emulator: Emulator) -> Iterat
         yield served
 
 
-def wait_for(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        assert time.monotonic() < deadline, f"still waiting for {what}"
-        time.sleep(0.05)
-
-
 def hanging_prompts(emulator: Emulator) -> set[str]:
     """Which of alice's requests reached Bedrock (a request may be tried more than once within its deadline)."""
     return {f"please hang {n}" for n in range(3) for body in emulator.requests if f"please hang {n}" in str(body)}
@@ -55,7 +47,7 @@ def test_others_are_served_while_one_persons_calls_hang(url: str, emulator: Emul
     alice = [Client(url, auth=("alice", LOGINS["alice"]), verbose=False) for _ in range(3)]
     bob = Client(url, auth=("bob", LOGINS["bob"]), verbose=False)
     hanging = [tab.submit(text=f"please hang {n}", seed=n + 1, api_name="/text_image") for n, tab in enumerate(alice)]
-    wait_for(lambda: hanging_prompts(emulator) or any(job.done() for job in hanging), "one of alice's requests")
+    wait_until(lambda: hanging_prompts(emulator) or any(job.done() for job in hanging), "one of alice's requests")
     [running] = hanging_prompts(emulator)  # alice holds her share, one slot of four; her others wait
     first = hanging[int(running[-1])]
     assert not first.done(), first.exception()
@@ -70,5 +62,5 @@ def test_others_are_served_while_one_persons_calls_hang(url: str, emulator: Emul
     with pytest.raises(AppError) as ended:
         first.result(timeout=WAIT_S)
     assert f"did not answer within {DEADLINE_S} s" in str(ended.value)
-    wait_for(lambda: all(job.done() for job in hanging), "alice's cancelled requests to end")
+    wait_until(lambda: all(job.done() for job in hanging), "alice's cancelled requests to end")
     assert hanging_prompts(emulator) == {running}  # the cancelled ones never reached Bedrock

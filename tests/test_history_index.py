@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 import titan.history_index as history_index
+from tests.waiting import wait_until
 from titan import TitanClient
 from titan.history import History, LocalBlobStore, RunPage, S3BlobStore, new_run_id
 from titan.models import TITAN_V2
@@ -44,14 +45,6 @@ def save_prompts(history: History, client: TitanClient, prompts: list[str], *, u
 
 def prompts_of(page: RunPage) -> list[str]:
     return [run.prompt for run in page.runs]
-
-
-def wait_until(check: Callable[[], bool], *, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail("condition not met in time")
-        time.sleep(0.05)
 
 
 # --- search, filter, pages ---------------------------------------------------------------------
@@ -309,7 +302,7 @@ def test_s3_replicas_heal_after_adds_and_deletes(s3_store: Callable[..., History
     store = first.store
     for key in store.keys(f"users/local/runs/{removed}"):
         store.client.delete_object(Bucket=store.bucket, Key=store._key(key))
-    wait_until(lambda: [run.run_id for run in second.page(None).runs] == [added, kept])  # relisted in the background
+    wait_until(lambda: [run.run_id for run in second.page(None).runs] == [added, kept], "the background relisting")
     late = save_prompts(second, client, ["saved on the second"])[0]
     assert first.page(None).total == 3  # first lists at most every 30 s ...
     first.refresh(None)  # ... unless asked

@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.stub import Stubber
 
+from tests.waiting import wait_until
 from titan import TitanClient, TitanModelUnavailableError
 from titan import lifecycle as lc
 from titan.engines.bedrock import BedrockControlPlane, BedrockEngine
@@ -138,14 +137,6 @@ def test_access_denied_is_unknown_with_a_note(cache) -> None:
 
 
 WAIT = 10.0  # the longest any wait below may take before the test fails (never reached when it passes)
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"still waiting for {what}")
-        time.sleep(0.01)
 
 
 class HeldPlane:

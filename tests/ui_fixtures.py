@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 from gradio_client import Client
 from PIL import Image
 
+from tests.waiting import WAIT_S, wait_until  # noqa: F401 (re-exported for the UI tests)
 from titan import MODELS, FunctionEngine, History, Playground, TitanClient, get_model, open_store, request_types
 from titan.engines.offline import OfflineEngine
 from tools.browser import Served, offline_settings, serving
@@ -33,7 +33,6 @@ from ui.settings import AppSettings
 from ui.tab import Shared
 
 TITAN = "amazon.titan-image-generator-v2:0"
-WAIT_S = 120.0  # a ceiling for a busy machine, never a delay
 
 
 def make_client(model_id: str = TITAN, engine: Any = "offline") -> TitanClient:
@@ -83,15 +82,6 @@ class GatedEngine:
     def hold(self) -> None:
         """Hold calls again from now on."""
         self._gate.clear()
-
-
-def wait_until(condition: Any, what: str) -> None:
-    """Poll `condition()` until it is true (deadline `WAIT_S`)."""
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"still waiting for {what}")
-        time.sleep(0.05)
 
 
 @contextmanager
