@@ -27,6 +27,7 @@ import botocore.exceptions
 import pytest
 from PIL import Image
 
+from tests.waiting import wait_until
 from titan.emulator import (
     FAULT_KINDS,
     Emulator,
@@ -266,6 +267,9 @@ def test_slow_beyond_the_read_timeout_is_botocore_s_read_timeout(emulator: Emula
 
     with pytest.raises(botocore.exceptions.ReadTimeoutError):
         invoke(make_client(emulator.url, read_timeout=1), text_body())
+    # On a busy machine the call may reach the emulator only after the client gave up: wait until it
+    # took its fault, or it would take the next test's.
+    wait_until(lambda: "fault=slow" in emulator.stream.getvalue(), "the timed-out call to be answered")
 
 
 def test_slow_then_answers_normally(emulator: Emulator, client: Any) -> None:
