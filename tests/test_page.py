@@ -528,7 +528,10 @@ def test_history_previews_the_selected_run_with_distinct_captions_and_a_named_do
     query.fill("in fog")
     query.press("Enter")
     captions = page.locator("#history-gallery .caption-label")
-    captions.first.wait_for(state="visible")
+    page.wait_for_function(  # the search applied (both runs showed before it)
+        "() => { const said = [...document.querySelectorAll('#history-gallery .caption-label')];"
+        " return said.length === 1 && said[0].innerText.includes('in fog'); }"
+    )
     query.fill("")
     query.press("Enter")
     page.wait_for_function("() => document.querySelectorAll('#history-gallery .caption-label').length >= 2")
