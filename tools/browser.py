@@ -216,6 +216,11 @@ def generate(page: Any, tab_id: str) -> str:
     raise_shown_error(page)
     status = page.locator(f"#{tab_id}-status")
     status.get_by_text("image").first.wait_for(state="visible")
+    fresh.first.wait_for(state="visible")
+    fresh.first.evaluate(  # a large picture (Upscale's) is still loading when its element shows
+        "(img) => img.complete && img.naturalWidth > 0 ||"
+        " new Promise((loaded) => img.addEventListener('load', loaded, { once: true }))"
+    )
     return status.inner_text()
 
 
