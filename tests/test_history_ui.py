@@ -198,7 +198,7 @@ def test_load_settings_fills_the_tab_and_generate_repeats_the_request(app, api, 
     assert loaded[by_id(app, "task-tabs")] == {"__type__": "update", "selected": tab}
     assert page.value(by_id(app, "model-picker")) == first.model_id
     if "seed" in first.request:
-        assert page.value(by_id(app, f"{tab}-seed")) == 4242
+        assert page.value(by_id(app, f"{tab}-seed")) == "4242"
     generate_on_page(page, app, tab)
     same_request(app, newest(app), first)
 

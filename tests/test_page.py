@@ -421,9 +421,6 @@ def test_a_greyed_tab_says_why_and_which_model_can_on_hover(untouched):
 # --- 10. seed -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Gradio's number box shows 0 for an empty seed; the placeholder 'random' never shows"
-)
 def test_seed_reads_random_until_typed_and_a_typed_seed_is_used(page, served):
     page.get_by_text("Generation settings").click()
     seed = page.locator("#text_image-seed input")
@@ -437,6 +434,9 @@ def test_seed_reads_random_until_typed_and_a_typed_seed_is_used(page, served):
     status = generate(page, "text_image")
     run = newest_run(served)
     assert run.request["seed"] == 12345 and run.outputs[0].seed == 12345 and "seed 12345" in status
+    seed.fill("twelve")
+    page.locator("#text_image-go").click()
+    page.locator("#text_image-error").get_by_text("Seed").wait_for(state="visible")
 
 
 # --- 11. prices that explain themselves ------------------------------------------------------------
@@ -488,17 +488,19 @@ def test_then_moves_the_result_into_each_tab_keeping_the_prompt(page, served):
             assert prompt in prompts.evaluate_all("(boxes) => boxes.map((box) => box.value)"), words
 
 
-def test_compare_runs_two_models_side_by_side_with_price_and_time(page):
+def test_compare_runs_two_models_side_by_side_with_price_and_time(page, served):
     open_tab(page, "Compare")
     checked = page.locator("#compare-models input:checked")
     assert checked.count() == 2
     fill(page, "compare-text", "A red bicycle in the rain")
+    page.locator("#compare-seed input").fill("777")
     page.locator("#compare-go").click()
     shown_images(page, "compare", 2)
     first, second = (page.locator("#compare-results img").nth(i).bounding_box() for i in (0, 1))
     assert abs(first["y"] - second["y"]) < 2 and first["x"] != second["x"], "not side by side"
     lines = page.locator("#compare-status li").all_inner_texts()
     assert len(lines) == 2 and all(re.search(r"\d+\.\d s · .*\$", line) for line in lines), lines
+    assert [run.outputs[0].seed for run in served.history.runs(None, limit=2)] == [777, 777]
 
 
 def test_ctrl_enter_generates_and_escape_stops(page, served):

@@ -52,7 +52,7 @@ from ui.models import ModelBoard
 from ui.result import price_words
 from ui.tab import Shared, TabParts
 from ui.tabs.outpaint import canvas_preview
-from ui.widgets import MaskPainter, PromptOrRemove, parse_size
+from ui.widgets import MaskPainter, PromptOrRemove, parse_size, typed_seed
 
 NOVA, V1 = "amazon.nova-canvas-v1:0", "amazon.titan-image-generator-v1"
 CORE = "stability.stable-image-core-v1:1"
@@ -193,6 +193,16 @@ def test_a_set_seed_is_kept_and_an_empty_seed_is_drawn_within_the_model_range(pl
     assert kept.seed == 1234
     drawn = {playground.prepare(TextImageRequest("a cat"), model=NOVA)[0].seed for _ in range(5)}
     assert len(drawn) > 1 and all(get_model(NOVA).seed.contains(seed) and seed != 0 for seed in drawn)
+
+
+def test_the_seed_box_reads_empty_as_random_and_a_typed_number_as_that_seed(tabs):
+    assert [typed_seed(said) for said in ("", "  ", None, "random", "12345", " 7 ")] == [None] * 4 + [12345, 7]
+    part = tabs.parts["text_image"]
+    prompt, seed = part.form.component("text"), part.form.component("seed")
+    for wrong in ("twelve", "1.5", "-3"):
+        asked = part.form.request(page_values(part, {prompt: "a cat", seed: wrong}), spec=get_model(TITAN))
+        with pytest.raises(TitanValidationError, match="seed"):
+            asked.validate(get_model(TITAN))
 
 
 def test_text_image_stores_pngs_with_each_seed_and_the_request_before_showing(tabs, playground, engine):

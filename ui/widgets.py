@@ -144,6 +144,24 @@ class SizeWidget(Widget):
         return {self.picker: gr.update(choices=choices, value=choices[0][1], **shown)}
 
 
+def seed_box(*, info: str, elem_id: str, scale: int | None = None) -> gr.Textbox:
+    """A seed typed as text: an empty box reads "random" (Gradio's number box shows 0 for no value)."""
+    return gr.Textbox(
+        value="", label="Seed", placeholder="random", info=info, max_lines=1, elem_id=elem_id, scale=scale
+    )
+
+
+def typed_seed(text: Any) -> int | str | None:
+    """None for an empty box (a new random seed each run), else the number typed.
+
+    Anything that is not a whole number comes back as typed, so titan's check names it in its sentence.
+    """
+    said = "" if text is None else str(text).strip()
+    if not said or said.lower() == "random":
+        return None
+    return int(said) if re.fullmatch(r"[+-]?\d+", said) else said
+
+
 class SeedWidget(Widget):
     """The seed: empty means a new random seed every run; a typed number repeats a result."""
 
@@ -151,37 +169,28 @@ class SeedWidget(Widget):
 
     def __init__(self, spec: ModelSpec, *, elem_id: str) -> None:
         with gr.Row(equal_height=True, elem_classes="seed-row"):
-            self.number = gr.Number(
-                value=None,
-                precision=0,
-                minimum=spec.seed.low,
-                maximum=spec.seed.high,
-                label="Seed",
-                placeholder="random",
+            self.box = seed_box(
                 info="Empty: a new random seed every run. Type a number (or reuse one) to repeat a result.",
                 elem_id=elem_id,
                 scale=3,
             )
             self.dice = gr.Button("🎲 Pick one", size="sm", scale=1, min_width=110, elem_classes="dice")
             self.clear = gr.Button("Random", size="sm", scale=1, min_width=90)
-        self.components = (self.number,)
+        self.components = (self.box,)
 
     def read(self, values: Values) -> dict[str, Any]:
-        value = values.get(self.number)
-        return {"seed": int(value) if isinstance(value, (int, float)) and value == value else None}
+        return {"seed": typed_seed(values.get(self.box))}
 
     def show(self, request: Request) -> Updates:
-        return {self.number: getattr(request, "seed", None)}
-
-    def on_model(self, spec: ModelSpec, request_type: type[Request]) -> Updates:
-        return {self.number: gr.update(minimum=spec.seed.low, maximum=spec.seed.high)}
+        seed = getattr(request, "seed", None)
+        return {self.box: "" if seed is None else str(seed)}
 
     def wire(self, model: Any) -> None:
         from titan import get_model
 
         private = {"api_visibility": "private", "queue": False, "show_progress": "hidden"}
-        self.dice.click(lambda name: random_seed(get_model(name)), inputs=model, outputs=self.number, **private)
-        self.clear.click(lambda: None, outputs=self.number, **private)
+        self.dice.click(lambda name: str(random_seed(get_model(name))), inputs=model, outputs=self.box, **private)
+        self.clear.click(lambda: "", outputs=self.box, **private)
 
 
 # --- inpaint: what to change, and what to put there ---------------------------------------------

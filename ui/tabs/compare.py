@@ -16,6 +16,7 @@ from ..form import Form
 from ..result import price_words
 from ..runs import run_fairly
 from ..tab import Shared, person_of
+from ..widgets import seed_box, typed_seed
 
 TAB_ID = "compare"
 FEWEST, MOST = 2, 4
@@ -41,10 +42,7 @@ def build(shared: Shared) -> None:
             )
             form = Form(TextImageRequest, shared.spec, tab_id=TAB_ID)
             form.render(SHARED_FIELDS)
-            seed = gr.Number(
-                value=None, precision=0, label="Seed", placeholder="random",
-                info="Empty: one random seed, the same for every model.", elem_id="compare-seed",
-            )  # fmt: skip
+            seed = seed_box(info="Empty: one random seed, the same for every model.", elem_id="compare-seed")
             go = gr.Button("Compare", variant="primary", elem_id="compare-go", elem_classes="go")
             error = gr.Markdown("", visible=False, elem_classes="error-box", elem_id="compare-error")
         with gr.Column(scale=6, min_width=300, elem_classes="outputs"):
@@ -65,12 +63,13 @@ def build(shared: Shared) -> None:
         chosen = list(values[models] or [])
         if not FEWEST <= len(chosen) <= MOST:
             return {error: gr.update(value=f"⚠ Pick {FEWEST} to {MOST} models to compare.", visible=True)}
+        seed_value = typed_seed(values[seed])
         try:
             base = form.request(values, shared.spec)
+            if seed_value is not None:
+                base.replace(seed=seed_value).validate(shared.spec)  # a wrong seed is said once, not per model
         except TitanError as err:
             return {error: gr.update(value=f"⚠ {err}", visible=True)}
-        typed = values[seed]
-        seed_value = int(typed) if isinstance(typed, (int, float)) and typed == typed else None
         group = {"comparison": new_run_id()}
         person = person_of(request)
 
