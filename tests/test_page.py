@@ -359,7 +359,6 @@ def test_switching_model_shows_its_tabs_at_once_and_one_switching_state(page):
 # --- 8. offline start -----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="the explanation wraps under the badge at 1440 px")
 def test_offline_starts_on_an_active_model_and_says_what_the_preview_is(browser, tmp_path):
     """The app as `python app.py --engine offline` starts it (no --model): its own server, once."""
     settings = AppSettings.from_args(["--engine", "offline"], env={})

@@ -171,9 +171,9 @@ def banner_html(playground: Playground, spec: Any) -> str:
             f'<div class="engine-banner bedrock"><span class="dot"></span>Amazon Bedrock · {spec.name} · {region}</div>'
         )
     return (
-        '<div class="engine-banner offline"><span class="dot"></span>Offline preview</div>'
+        '<div class="banner-line"><div class="engine-banner offline"><span class="dot"></span>Offline preview</div>'
         '<span class="banner-help">Shapes and colours from your prompt, real masks and edits; nothing is sent to '
-        "AWS, $0. For Amazon Bedrock: <code>aws configure</code>, then start again.</span>"
+        "AWS, $0. For Bedrock: <code>aws configure</code>, then restart.</span></div>"
     )
 
 
