@@ -274,17 +274,16 @@ def near(page: Any, message: str, field: str, *, within: float = 160) -> None:
     assert -cause["height"] <= gap <= within, f"{message} is {gap:.0f} px from {field}"
 
 
-@pytest.mark.xfail(strict=True, reason="the message sits in the Generate row, ~370 px below the prompt, not beside it")
 def test_an_empty_prompt_says_why_beside_it_until_the_prompt_changes(page):
     page.locator("#text_image-go").click()
-    error = page.locator("#text_image-error")
+    error = page.locator("#text_image-text-error")
     error.get_by_text("prompt is empty").wait_for(state="visible")
     sentence = error.inner_text()
     assert not sentence.lstrip("⚠ ").startswith("text:"), sentence  # the field's label, not its API name
     assert page.locator('[data-testid="toast-body"]').count() == 0
-    near(page, "#text_image-error", "#text_image-text")
+    near(page, "#text_image-text-error", "#text_image-text")
     start = page.evaluate("() => Date.now()")
-    still = page.wait_for_function(STILL_SHOWN_AFTER_JS, arg=["#text_image-error", start, 10_000]).json_value()
+    still = page.wait_for_function(STILL_SHOWN_AFTER_JS, arg=["#text_image-text-error", start, 10_000]).json_value()
     assert still == {"shown": True}, "the error went away by itself"
     page.locator("#text_image-text textarea").press_sequentially("A fox")
     error.wait_for(state="hidden")

@@ -7,7 +7,9 @@ and the mask, the palette the colours). A `Form` then
 - reads the page's values back into the task's request (`request(values)`),
 - writes a request into the controls (`show(request)`: History restore, Send to),
 - follows the model picker (`on_model(spec)`): ranges, choices and defaults from the model
-  table, controls the model refuses hidden, controls it does not send greyed with a note.
+  table, controls the model refuses hidden, controls it does not send greyed with a note;
+- places message lines beside groups of controls (`error_box(names)`), so a refused value
+  is said next to the control that holds it (`error_for(err)`).
 
 Labels, help, limits and choices all come from `titan`: nothing here knows a model.
 """
@@ -21,7 +23,7 @@ from typing import Any
 
 import gradio as gr
 
-from titan import Kind, ModelSpec, Option, Request, family_for, load_image
+from titan import Kind, ModelSpec, Option, Request, TitanError, TitanValidationError, family_for, load_image
 
 Updates = dict[Any, Any]
 Values = dict[Any, Any]
@@ -245,6 +247,7 @@ class Form:
         self.spec = spec
         self.tab_id = tab_id
         self.widgets: list[Widget] = []
+        self._error_boxes: dict[str, Any] = {}
 
     @property
     def options(self) -> dict[str, Option]:
@@ -274,6 +277,29 @@ class Form:
         return self.render(
             name for name, option in self.options.items() if option.group == group and option.kind is not Kind.MASK
         )
+
+    def error_box(self, names: Iterable[str]) -> Any | None:
+        """A message line here in the layout for errors about `names` (those without one yet); None if none are left."""
+        names = [name for name in names if name not in self._error_boxes]
+        if not names:
+            return None
+        box = gr.Markdown("", visible=False, elem_classes="error-box", elem_id=f"{self.tab_id}-{names[0]}-error")
+        self._error_boxes |= dict.fromkeys(names, box)
+        return box
+
+    def error_for(self, err: TitanError) -> Any | None:
+        """The message line beside the control whose value `err` refuses, if the form placed one."""
+        if not isinstance(err, TitanValidationError):
+            return None
+        return self._error_boxes.get(err.field.split("[")[0].split(".")[0])
+
+    @property
+    def error_boxes(self) -> list[Any]:
+        return list(dict.fromkeys(self._error_boxes.values()))
+
+    def fields_in_order(self) -> list[str]:
+        """The fields the form's widgets cover, in the order they were placed."""
+        return [name for widget in self.widgets for name in widget.fields]
 
     def check_covered(self, hidden: Iterable[str] = ()) -> None:
         """Every field has a control, or is named as one this tab leaves to the API: a forgotten field fails here."""

@@ -8,6 +8,7 @@ an error line that stays until an input changes) and wires Generate to
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,6 +133,7 @@ def task_tab(
             gr.Markdown(request_type.summary, elem_classes="hint task-summary")
             if own_widgets is not None:
                 own_widgets(form)
+                form.error_box(form.fields_in_order())
             _standard_controls(form, shared, hidden)
             row = _generate_row(shared, request_type, tab_id)
             if examples is not None:
@@ -148,12 +150,13 @@ def task_tab(
 
 def _standard_controls(form: Form, shared: Shared, hidden: tuple[str, ...]) -> None:
     """The declared options the tab's own widgets left: images, prompts (with tips), options, guide, settings."""
-    form.render_group("image")
-    form.render_group("prompt")
+    form.error_box(form.render_group("image"))
+    form.error_box(form.render(["text"]))  # the prompt's message right under it, above the negative prompt
+    form.error_box(form.render_group("prompt"))
     if "text" in form.options:
         with gr.Accordion("Prompt tips", open=False, elem_classes="tips"):
             gr.Markdown("\n".join(f"- {tip}" for tip in PROMPT_TIPS))
-    form.render_group("options")
+    form.error_box(form.render_group("options"))
     _guide(form)
     _settings(form, form.spec, form.tab_id, shared.model)
     form.check_covered(hidden)
@@ -164,7 +167,7 @@ def _guide(form: Form) -> None:
     names = [name for name, option in form.options.items() if option.group == "guide" and name not in form.covered()]
     if names:
         with gr.Accordion(f"{form.options[names[0]].label} (optional)", open=False, elem_classes="guide"):
-            form.render(names)
+            form.error_box(form.render(names))
 
 
 def _settings(form: Form, spec: ModelSpec, tab_id: str, model: Any) -> None:
@@ -220,7 +223,8 @@ def _wire_generate(shared: Shared, parts: TabParts) -> None:
         except TitanError as err:
             if isinstance(err, TitanModelUnavailableError):
                 shared.board.remember_failure(model, err)
-            return {row.error: gr.update(value=f"⚠ {in_plain_words(err, form.request_type)}", visible=True)}
+            said = gr.update(value=f"⚠ {in_plain_words(err, form.request_type)}", visible=True)
+            return {form.error_for(err) or row.error: said}
         except Exception as err:  # never a traceback on the page
             log.exception("%s failed", parts.tab_id)
             message = f"⚠ Something went wrong ({type(err).__name__}); the server log has details."
@@ -228,19 +232,19 @@ def _wire_generate(shared: Shared, parts: TabParts) -> None:
         before = _before(task_request) if result.slider is not None else None
         status = _status(delivered, playground, get_model(model))
         shown = [shared.guard.publish(path, person_of(request)) for path in delivered.paths]
-        updates = result.show(delivered, shown, status=status, before=before)
-        return updates | {row.error: gr.update(value="", visible=False)}
+        return result.show(delivered, shown, status=status, before=before)
 
+    said = [row.error, *form.error_boxes]
     inputs = {shared.model, *form.components}
     event = row.button.click(
-        lambda: (gr.update(visible=True), gr.update(value="", visible=False)),
-        outputs=[row.stop, row.error],
+        lambda: {row.stop: gr.update(visible=True)} | {box: gr.update(value="", visible=False) for box in said},
+        outputs=[row.stop, *said],
         api_visibility="private",
         queue=False,
     ).then(
         generate,
         inputs=inputs,
-        outputs=[*result.outputs(), row.error],
+        outputs=[*result.outputs(), *said],
         api_visibility="private",
         concurrency_limit=None,  # the playground's fair gate decides who runs (titan.gate)
         show_progress_on=[result.gallery],
@@ -327,9 +331,11 @@ def _trigger(component: Any) -> Any:
 
 
 def _wire_error_clearing(parts: TabParts) -> None:
-    """The error line stays until the person changes an input (done in the browser, no request)."""
+    """A message stays until the person changes an input (done in the browser, no request)."""
+    said = [parts.row.error, *parts.form.error_boxes]
     events = [component.input for component in parts.form.components if hasattr(component, "input")]
-    gr.on(events, None, js="() => ''", outputs=parts.row.error, api_visibility="private", queue=False)
+    cleared = json.dumps([""] * len(said))
+    gr.on(events, None, js=f"() => {cleared}", outputs=said, api_visibility="private", queue=False)
 
 
 def initial_price(shared: Shared, parts: TabParts) -> str:
