@@ -10,7 +10,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from tests.served import app_from_flags, login_flags
-from tests.waiting import WAIT_S, wait_until
+from tests.waiting import WAIT_S, cancel_started, wait_until
 from titan.emulator import Emulator, start_emulator
 
 LOGINS = {"alice": "wonderland", "bob": "builder"}
@@ -53,7 +53,7 @@ def test_others_are_served_while_one_persons_calls_hang(url: str, emulator: Emul
     assert not first.done(), first.exception()
     for job in hanging:  # her other tabs stop waiting
         if job is not first:
-            job.cancel()
+            cancel_started(job)
 
     images, run = bob.predict(text="a quick lighthouse", seed=7, api_name="/text_image")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from gradio_client import Client
 
 from tests.ui_fixtures import WAIT_S, GatedEngine, api_client, launched_app, make_client, wait_until
+from tests.waiting import cancel_started
 
 
 def ask(client: Client, seed: int):
@@ -49,7 +50,8 @@ def test_cancelling_ones_own_job_leaves_anothers_running(tmp_path) -> None:
         bob_job = ask(bob, 202)
         gate = app.demo.playground.gate  # the playground's fair queue, not Gradio's, holds waiting requests
         wait_until(lambda: gate.waiting == 1, "Bob's request to wait for a free slot")
-        assert bob_job.cancel()
+        cancel_started(bob_job)
+        wait_until(lambda: gate.waiting == 0, "Bob's request to leave the queue")
         cy_job = ask(cy, 303)
         engine.open()
         assert ann_job.result(timeout=WAIT_S)[1]["seeds"] == [101]
