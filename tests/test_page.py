@@ -330,15 +330,14 @@ def test_follow_ups_wait_for_a_result_and_history_actions_for_a_selection(page):
 SPINNERS = ".wrap.default:not(.hide), .eta-bar, .progress-bar"
 
 
-@pytest.mark.skip(
-    reason="not built: the tabs follow the model only when the server answers (no client-side switch,"
-    " no switching state); it would wait 120 s to fail"
-)
 def test_switching_model_shows_its_tabs_at_once_and_one_switching_state(page):
     held: list[Any] = []
-    page.route(
-        "**/gradio_api/run/predict", lambda route: held.append(route)
-    )  # the server's answer waits until released
+    releasing = False
+
+    def hold(route: Any) -> None:  # the server's answer waits until released
+        route.continue_() if releasing else held.append(route)
+
+    page.route("**/gradio_api/run/predict", hold)
     choose_model(page, CORE)
     page.wait_for_function(  # Core can do every task: nothing greyed, before the server has answered
         "() => !document.querySelector('#task-tabs [role=tab][aria-disabled=true]')"
@@ -347,7 +346,7 @@ def test_switching_model_shows_its_tabs_at_once_and_one_switching_state(page):
     assert page.get_by_text("Switching to Stable Image Core").is_visible()
     assert page.locator(SPINNERS).count() == 0, "spinners over the page while the model switches"
     assert held, "the switch asked nothing of the server"
-    page.unroute("**/gradio_api/run/predict")
+    releasing = True
     for route in held:
         route.continue_()
     page.locator("[role=status].switching").wait_for(state="detached")

@@ -29,7 +29,7 @@ from titan import (
 from . import api, mcp
 from .guard import Guard
 from .models import ModelBoard, PickerParts, apply_now, merge
-from .page import CSS_PATH, head
+from .page import CSS_PATH, SWITCHED_JS, head, switching_js
 from .result import ACTIONS
 from .settings import AppSettings
 from .tab import Shared, TabParts, initial_price, task_tab
@@ -188,10 +188,13 @@ def _wire_model_picker(shared: Shared, picker: PickerParts, banner: Any) -> Any:
         return merge(updates, picker.updates(spec.model_id, shared.parts))
 
     outputs = list(on_model(shared.spec.model_id))
-    changed = shared.model.change(on_model, inputs=shared.model, outputs=outputs, api_visibility="private", queue=False)
-    picker.switch.click(
-        picker.switch_to, inputs=shared.model, outputs=shared.model, api_visibility="private", queue=False
-    )
+    private: dict[str, Any] = {"api_visibility": "private", "queue": False, "show_progress": "hidden"}
+    tabs = [part.tab for part in shared.parts.values()]
+    labels = [part.request_type.label for part in shared.parts.values()]
+    shared.model.change(None, inputs=shared.model, outputs=tabs, js=switching_js(labels), **private)
+    changed = shared.model.change(on_model, inputs=shared.model, outputs=outputs, **private)
+    changed.then(None, js=SWITCHED_JS, **private)
+    picker.switch.click(picker.switch_to, inputs=shared.model, outputs=shared.model, **private)
     return changed
 
 

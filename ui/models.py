@@ -265,19 +265,33 @@ class PickerParts:
         return updates
 
     def reasons(self, model_id: str, parts: dict[str, Any]) -> str:
-        """The greyed tabs' reasons as data for the page, which shows each on its tab's hover."""
+        """Data for the page's script: the greyed tabs' reasons (shown on hover) and, for every model,
+        its name and the tabs it greys (so picking it greys them at once, before the server answers)."""
         spec = get_model(model_id)
+        reasons = {label: self.board.task_notice(spec, task) for label, task in self._greyed(spec, parts)}
+        models = {
+            choice: {"name": MODELS[choice].name, "greyed": [label for label, _ in self._greyed(MODELS[choice], parts)]}
+            for _, choice in self.board.choices()
+        }
+        data = f"data-reasons='{_attribute(reasons)}' data-models='{_attribute(models)}'"
+        return f"<div id='tab-reasons' hidden {data}></div>"
+
+    def _greyed(self, spec: ModelSpec, parts: dict[str, Any]) -> list[tuple[str, str]]:
+        """(tab label, task) of the tabs `spec` greys out."""
         greyed = self.board.greyed_tabs(spec)
-        reasons = {
-            part.request_type.label: self.board.task_notice(spec, part.request_type.task)
+        return [
+            (part.request_type.label, part.request_type.task)
             for part in parts.values()
             if part.request_type.task in greyed
-        }
-        return f"<div id='tab-reasons' hidden data-reasons='{html.escape(json.dumps(reasons), quote=True)}'></div>"
+        ]
 
     def switch_to(self, model_id: str) -> str:
         """The switch button's click: the suggested usable model (or the same one when there is none)."""
         return self.board.switch_target(model_id) or model_id
+
+
+def _attribute(data: Any) -> str:
+    return html.escape(json.dumps(data), quote=True)
 
 
 def merge(updates: dict[Any, Any], more: dict[Any, Any]) -> dict[Any, Any]:

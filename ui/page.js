@@ -24,6 +24,27 @@
   };
   new MutationObserver(explainTabs).observe(document.documentElement, {childList: true, subtree: true});
 
+  // --- the model picker: the tabs follow at once; one "Switching to …" line until the server is done ---------
+  // `labels` are the task tabs the event updates, in order; the answer is one update per tab.
+  window.playgroundSwitching = (model, labels) => {
+    const chosen = JSON.parse(document.getElementById('tab-reasons')?.dataset.models || '{}')[model];
+    if (!chosen) return labels.map(() => ({__type__: 'update'}));
+    document.body.classList.add('switching-model');
+    let said = document.querySelector('[role="status"].switching');
+    if (!said) {
+      said = document.createElement('div');
+      said.setAttribute('role', 'status');
+      said.className = 'switching';
+      document.querySelector('#engine-banner .prose')?.append(said);
+    }
+    said.textContent = `Switching to ${chosen.name}…`;
+    return labels.map((label) => ({__type__: 'update', interactive: !chosen.greyed.includes(label)}));
+  };
+  window.playgroundSwitched = () => {
+    document.body.classList.remove('switching-model');
+    document.querySelector('[role="status"].switching')?.remove();
+  };
+
   // --- on a phone the results sit below the controls: scroll to them when a run finishes -------------
   const seen = new WeakSet();
   new MutationObserver(() => {
