@@ -232,7 +232,8 @@ def build(shared: Shared, drop: Any) -> Any:
         button.click(send, inputs=selected, outputs=[*part.form.components, shared.tabs], **private)
 
     def wire_model_change(changed: Any) -> None:
-        changed.then(again, inputs=[pending, shared.model], outputs=[pending, *controls], **private)
+        quiet = private | {"show_progress": "hidden"}  # a model switch shows one "Switching…" line, no spinners
+        changed.then(again, inputs=[pending, shared.model], outputs=[pending, *controls], **quiet)
 
     return wire_model_change
 
