@@ -28,6 +28,7 @@ from tools.browser import (
     open_tab,
     opened,
     serving,
+    set_slider,
     upload,
     upload_to_editor,
 )
@@ -228,13 +229,7 @@ def test_square_results_and_a_four_image_grid_are_shown_whole(page):
     shown_images(page, "text_image", 1)
     assert page.evaluate(CROPPED_JS, "#text_image-results") == []
     page.get_by_text("Generation settings").click()
-    number = page.locator("#text_image-number_of_images input[type=number]")
-    number.fill("4")
-    number.press("Enter")
-    number.blur()
-    page.wait_for_function(  # the slider took the number: Generate reads the slider's value
-        "() => [...document.querySelectorAll('#text_image-number_of_images input')].every((box) => box.value === '4')"
-    )
+    set_slider(page, "text_image-number_of_images", 4)
     generate(page, "text_image")
     page.locator("#text_image-status").get_by_text("4 images").wait_for(state="visible")
     shown_images(page, "text_image", 4)

@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -118,24 +119,26 @@ def opened(browser: Any, url: str, viewport: dict[str, int] = WIDE) -> Iterator[
         context.close()
 
 
+#: Clicks the tab named `label` where it shows now (the bar, or the "More tabs" menu's entry) until it is
+#: the selected one. One step in the page, since the bar may lay itself out again between two steps from here.
+OPEN_TAB_JS = """
+(label) => {
+  const named = (selector) => [...document.querySelectorAll(selector)].filter((el) => el.innerText.trim() === label);
+  if (named('#task-tabs [role=tab][aria-selected=true]').length) return true;
+  const inBar = named('#task-tabs [role=tab]').find((tab) => tab.offsetParent !== null);
+  (inBar || named('#task-tabs .overflow-dropdown button')[0])?.click();
+  return false;
+}
+"""
+
+
 def open_tab(page: Any, label: str) -> None:
     """Select the tab named `label`, from the tab bar or, when the bar is too narrow, its "More tabs" menu.
 
-    The bar decides what overflows after it is laid out, so the tab and the menu button are
-    waited for together and whichever shows is used.
+    The bar decides what overflows only after it is laid out (and again when its width changes), so the
+    choice between the bar and the menu is made in the page, at the moment of the click, and retried.
     """
-    tab = page.get_by_role("tab", name=label, exact=True)
-    more = page.get_by_label("More tabs")
-    tab.or_(more).first.wait_for(state="visible")
-    if not tab.is_visible():
-        more.click()
-        tab = page.locator("#task-tabs .overflow-dropdown button").get_by_text(label, exact=True)
-    tab.click()
-    page.wait_for_function(
-        "(label) => [...document.querySelectorAll('#task-tabs [role=tab][aria-selected=true]')]"
-        ".some((tab) => tab.innerText.trim() === label)",
-        arg=label,
-    )
+    page.wait_for_function(OPEN_TAB_JS, arg=label, polling=100)
 
 
 def choose_model(page: Any, name: str) -> None:
@@ -164,6 +167,29 @@ def upload_to_editor(page: Any, elem_id: str, file: str) -> None:
     with page.expect_request(lambda request: request.url.split("?")[0].endswith("/gradio_api/queue/join")):
         page.locator(f"#{elem_id} input[type=file]").set_input_files(file)
         page.locator(f"#{elem_id} button[aria-label=Undo]:not([disabled])").wait_for(state="visible")
+
+
+def set_slider(page: Any, elem_id: str, value: int) -> None:
+    """Type `value` into the slider `#elem_id`'s number box until both its boxes hold it.
+
+    A number typed just after its accordion opened was sometimes dropped (both boxes kept the old
+    value for minutes), so the typing is repeated, each try given a few seconds, within the usual timeout.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    number = page.locator(f"#{elem_id} input[type=number]")
+    held = "(args) => [...document.querySelectorAll(`#${args[0]} input`)].every((box) => box.value === args[1])"
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        number.fill(str(value))
+        number.press("Enter")
+        number.blur()
+        try:
+            page.wait_for_function(held, arg=[elem_id, str(value)], timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
 
 
 def fill(page: Any, elem_id: str, text: str) -> None:
