@@ -514,10 +514,21 @@ def test_history_previews_the_selected_run_with_distinct_captions_and_a_named_do
     for prompt in ("A lighthouse in fog", "A lantern in snow"):
         fill(page, "text_image-text", prompt)
         generate(page, "text_image")
-    open_tab(page, "History")
+    held: list[Any] = []
+    releasing = False
+
+    def hold(route: Any) -> None:  # the listing asked on opening History is still on its way
+        route.continue_() if releasing else held.append(route)
+
+    page.route("**/gradio_api/run/predict", hold)
+    with page.expect_request("**/gradio_api/run/predict"):
+        open_tab(page, "History")
     query = page.locator("#history-query textarea, #history-query input").first
     query.fill("in fog")
-    query.press("Enter")
+    query.press("Enter")  # typed before that listing came back: the search must still apply
+    releasing = True
+    for route in held:
+        route.continue_()
     captions = page.locator("#history-gallery .caption-label")
     page.wait_for_function(  # the search applied (both runs showed before it)
         "() => { const said = [...document.querySelectorAll('#history-gallery .caption-label')];"

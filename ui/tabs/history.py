@@ -200,7 +200,16 @@ def build(shared: Shared, drop: Any) -> Any:
             raise gr.Error(f"Could not pack those runs: {err}", print_exception=False) from None
 
     listed = [gallery, items, listed_runs, count, more, picked]
-    gr.on([tab.select, task.change, query.submit], list_runs, inputs=[task, query], outputs=listed, **private)
+    # A search typed while the listing asked on opening the tab is still on its way runs after it (Gradio's
+    # default, "once", dropped it: the gallery kept every run under the search words).
+    gr.on(
+        [tab.select, task.change, query.submit],
+        list_runs,
+        inputs=[task, query],
+        outputs=listed,
+        trigger_mode="always_last",
+        **private,
+    )
     more.click(
         load_more,
         inputs=[task, query, listed_runs, gallery, items],
