@@ -479,6 +479,7 @@ def test_then_moves_the_result_into_each_tab_keeping_the_prompt(page, served):
 
 def test_compare_runs_two_models_side_by_side_with_price_and_time(page, served):
     open_tab(page, "Compare")
+    page.locator("#compare-models input").first.wait_for(state="visible")  # a tab's content shows when first opened
     checked = page.locator("#compare-models input:checked")
     assert checked.count() == 2
     fill(page, "compare-text", "A red bicycle in the rain")
