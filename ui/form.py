@@ -254,7 +254,7 @@ class Form:
         return self.request_type.options()
 
     def covered(self) -> set[str]:
-        return {name for widget in self.widgets for name in widget.fields}
+        return set(self.fields_in_order())
 
     def add(self, widget: Widget) -> Widget:
         self.widgets.append(widget)

@@ -15,8 +15,9 @@ CSS_PATH = Path(__file__).resolve().parent.parent / "assets" / "style.css"
 
 SCRIPT_PATH = Path(__file__).resolve().parent / "page.js"
 
-#: Rules for Gradio's own frame around the app. Gradio scopes the stylesheet to the app's content
-#: (every selector gains a `.gradio-container … .contain` prefix), so these go into <head> as they are.
+#: Rules Gradio must not scope: its own frame around the app, and what the page's script puts on <body>
+#: and into the banner. Gradio scopes the stylesheet to the app's content (every selector gains a
+#: `.gradio-container … .contain` prefix), so these go into <head> as they are.
 FRAME_CSS = """
 @media (max-width: 900px) {
   .gradio-container > .main { padding-left: 10px !important; padding-right: 10px !important; }

@@ -80,6 +80,11 @@ class TabParts:
     """The field a follow-up ("Edit", "Vary"...) puts an image into."""
     extra_on_model: Callable[[ModelSpec], Updates] | None = None
 
+    @property
+    def messages(self) -> list[Any]:
+        """Every message line of the tab: the Generate row's and those beside its controls."""
+        return [self.row.error, *self.form.error_boxes]
+
     def on_model(self, spec: ModelSpec) -> Updates:
         updates = self.form.on_model(spec)
         note = spec.task_notes.get(self.request_type.task, "")
@@ -180,7 +185,7 @@ def _settings(form: Form, spec: ModelSpec, tab_id: str, model: Any) -> None:
             form.add(SizeWidget(spec, elem_id=f"{tab_id}-size"))
         form.render([name for name in names if name == "cfg_scale"])
         if "seed" in names:
-            seed = form.add(SeedWidget(spec, elem_id=f"{tab_id}-seed"))
+            seed = form.add(SeedWidget(elem_id=f"{tab_id}-seed"))
             seed.wire(model)
 
 
@@ -234,7 +239,7 @@ def _wire_generate(shared: Shared, parts: TabParts) -> None:
         shown = [shared.guard.publish(path, person_of(request)) for path in delivered.paths]
         return result.show(delivered, shown, status=status, before=before)
 
-    said = [row.error, *form.error_boxes]
+    said = parts.messages
     inputs = {shared.model, *form.components}
     event = row.button.click(
         lambda: {row.stop: gr.update(visible=True)} | {box: gr.update(value="", visible=False) for box in said},
@@ -332,7 +337,7 @@ def _trigger(component: Any) -> Any:
 
 def _wire_error_clearing(parts: TabParts) -> None:
     """A message stays until the person changes an input (done in the browser, no request)."""
-    said = [parts.row.error, *parts.form.error_boxes]
+    said = parts.messages
     events = [component.input for component in parts.form.components if hasattr(component, "input")]
     cleared = json.dumps([""] * len(said))
     gr.on(events, None, js=f"() => {cleared}", outputs=said, api_visibility="private", queue=False)

@@ -167,7 +167,7 @@ class SeedWidget(Widget):
 
     fields = ("seed",)
 
-    def __init__(self, spec: ModelSpec, *, elem_id: str) -> None:
+    def __init__(self, *, elem_id: str) -> None:
         with gr.Row(equal_height=True, elem_classes="seed-row"):
             self.box = seed_box(
                 info="Empty: a new random seed every run. Type a number (or reuse one) to repeat a result.",
