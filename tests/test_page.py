@@ -20,6 +20,7 @@ from titan import get_model, request_types
 from tools.browser import (
     ERRORS,
     PHONE,
+    answers_held,
     choose_model,
     chromium_path,
     fill,
@@ -326,24 +327,15 @@ SPINNERS = ".wrap.default:not(.hide), .eta-bar, .progress-bar"
 
 
 def test_switching_model_shows_its_tabs_at_once_and_one_switching_state(page):
-    held: list[Any] = []
-    releasing = False
-
-    def hold(route: Any) -> None:  # the server's answer waits until released
-        route.continue_() if releasing else held.append(route)
-
-    page.route("**/gradio_api/run/predict", hold)
-    choose_model(page, CORE)
-    page.wait_for_function(  # Core can do every task: nothing greyed, before the server has answered
-        "() => !document.querySelector('#task-tabs [role=tab][aria-disabled=true]')"
-    )
-    assert page.locator("[role=status].switching").count() == 1
-    assert page.get_by_text("Switching to Stable Image Core").is_visible()
-    assert page.locator(SPINNERS).count() == 0, "spinners over the page while the model switches"
-    assert held, "the switch asked nothing of the server"
-    releasing = True
-    for route in held:
-        route.continue_()
+    with answers_held(page) as held:  # the server's answer waits until released
+        choose_model(page, CORE)
+        page.wait_for_function(  # Core can do every task: nothing greyed, before the server has answered
+            "() => !document.querySelector('#task-tabs [role=tab][aria-disabled=true]')"
+        )
+        assert page.locator("[role=status].switching").count() == 1
+        assert page.get_by_text("Switching to Stable Image Core").is_visible()
+        assert page.locator(SPINNERS).count() == 0, "spinners over the page while the model switches"
+        assert held, "the switch asked nothing of the server"
     page.locator("[role=status].switching").wait_for(state="detached")
     page.locator("#model-notice").wait_for(state="hidden")  # Titan v2's "retired" notice went with it
     assert page.locator(SPINNERS).count() == 0
@@ -515,21 +507,12 @@ def test_history_previews_the_selected_run_with_distinct_captions_and_a_named_do
     for prompt in ("A lighthouse in fog", "A lantern in snow"):
         fill(page, "text_image-text", prompt)
         generate(page, "text_image")
-    held: list[Any] = []
-    releasing = False
-
-    def hold(route: Any) -> None:  # the listing asked on opening History is still on its way
-        route.continue_() if releasing else held.append(route)
-
-    page.route("**/gradio_api/run/predict", hold)
-    with page.expect_request("**/gradio_api/run/predict"):
-        open_tab(page, "History")
     query = page.locator("#history-query textarea, #history-query input").first
-    query.fill("in fog")
-    query.press("Enter")  # typed before that listing came back: the search must still apply
-    releasing = True
-    for route in held:
-        route.continue_()
+    with answers_held(page):
+        with page.expect_request("**/gradio_api/run/predict"):
+            open_tab(page, "History")  # its listing is on its way ...
+        query.fill("in fog")
+        query.press("Enter")  # ... while the search is typed: the search must still apply
     captions = page.locator("#history-gallery .caption-label")
     page.wait_for_function(  # the search applied (both runs showed before it)
         "() => { const said = [...document.querySelectorAll('#history-gallery .caption-label')];"

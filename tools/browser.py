@@ -169,6 +169,28 @@ def upload_to_editor(page: Any, elem_id: str, file: str) -> None:
         page.locator(f"#{elem_id} button[aria-label=Undo]:not([disabled])").wait_for(state="visible")
 
 
+@contextmanager
+def answers_held(page: Any, url: str = "**/gradio_api/run/predict") -> Iterator[list[Any]]:
+    """Requests to `url` wait on their way to the server until the block ends, then go on in the order asked.
+
+    Yields the requests held so far. Held routes are let go one by one, never by `unroute` (which let
+    Playwright handle them itself: continuing one then failed with "Route is already handled").
+    """
+    held: list[Any] = []
+    releasing = False
+
+    def hold(route: Any) -> None:
+        route.continue_() if releasing else held.append(route)
+
+    page.route(url, hold)
+    try:
+        yield held
+    finally:
+        releasing = True
+        for route in held:
+            route.continue_()
+
+
 def set_slider(page: Any, elem_id: str, value: int) -> None:
     """Type `value` into the slider `#elem_id`'s number box until both its boxes hold it.
 
